@@ -1,0 +1,1 @@
+"""Custom components of this checkout (lets tests import them as a package)."""

@@ -1,0 +1,68 @@
+"""Smartcar vehicle webhooks for Home Assistant."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from aiohttp import hdrs
+from homeassistant.components.webhook import async_register, async_unregister
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_WEBHOOK_ID, Platform
+
+from .callback_url import async_delete_cloudhook
+from .const import CONF_CLOUDHOOK_URL, DOMAIN
+from .runtime import SmartcarRuntime, fleet_store
+from .webhook import SmartcarWebhook
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers import device_registry as dr
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.DEVICE_TRACKER, Platform.SENSOR]
+
+type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Load stored values, open the webhook and set up the platforms."""
+    runtime = await SmartcarRuntime.async_load(hass, entry)
+    entry.runtime_data = runtime
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+    async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        SmartcarWebhook(runtime),
+        # GET answers verification probes; HEAD is answered by the webhook component.
+        allowed_methods=[hdrs.METH_POST, hdrs.METH_GET],
+    )
+    entry.async_on_unload(partial(async_unregister, hass, webhook_id))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Close the webhook, unload the platforms and write pending values at once."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_flush()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Delete the cloudhook and the stored values of a removed entry."""
+    if entry.data.get(CONF_CLOUDHOOK_URL):
+        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    await fleet_store(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a vehicle; it comes back if it delivers again."""
+    for domain, vehicle_id in device.identifiers:
+        if domain == DOMAIN:
+            entry.runtime_data.async_forget_vehicle(vehicle_id)
+    return True

@@ -1,0 +1,242 @@
+"""What the integration knows about each vehicle, and how a delivery changes it.
+
+Plain Python with no Home Assistant imports. The fleet de-duplicates events, keeps the newest
+value per vehicle and signal, and reports exactly which signals changed, so that only the
+entities of those signals write state. It converts itself to and from a JSON-safe dict for
+Home Assistant's storage.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .protocol import (
+    Signal,
+    SignalError,
+    VehicleError,
+    VehicleErrorItem,
+    VehicleInfo,
+    VehicleState,
+)
+
+SEEN_EVENTS_LIMIT: Final = 4096
+STORAGE_SIGNAL_KEYS: Final = ("body", "recorded_at", "retrieved_at", "stamp")
+
+
+@dataclass(slots=True)
+class SignalState:
+    """The latest accepted value of one signal of one vehicle.
+
+    ``recorded_at`` and ``retrieved_at`` belong to the value: they are the car maker's and
+    Smartcar's times for the delivery that first carried it, so a delivery that repeats
+    the same value changes nothing an entity shows. ``stamp`` is the newest time seen for
+    the signal and only guards ordering: older data never replaces newer data.
+    """
+
+    body: dict[str, Any] | None = None
+    error: SignalError | None = None
+    recorded_at: int | None = None
+    retrieved_at: int | None = None
+    stamp: int = 0
+
+    @property
+    def has_value(self) -> bool:
+        """Whether a value is held and no error currently stands in its way."""
+        return self.body is not None and self.error is None
+
+
+@dataclass(slots=True)
+class Vehicle:
+    """One Smartcar vehicle, its signals and its active errors."""
+
+    id: str
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    signals: dict[str, SignalState] = field(default_factory=dict)
+    errors: dict[tuple[str | None, str | None], VehicleErrorItem] = field(default_factory=dict)
+    last_delivery_at: int | None = None
+
+    def update_info(self, info: VehicleInfo) -> bool:
+        """Take make, model and year from an event; return whether anything changed."""
+        changed = False
+        for name in ("make", "model", "year"):
+            value = getattr(info, name)
+            if value is not None and value != getattr(self, name):
+                setattr(self, name, value)
+                changed = True
+        return changed
+
+    def value(self, code: str) -> dict[str, Any] | None:
+        """The current body of a signal, if one is held without error."""
+        state = self.signals.get(code)
+        return state.body if state is not None and state.has_value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one accepted event changed."""
+
+    vehicle: Vehicle
+    new_vehicle: bool = False
+    info_changed: bool = False
+    changed: frozenset[str] = frozenset()
+    first_values: frozenset[str] = frozenset()
+    duplicate: bool = False
+
+
+class Fleet:
+    """All vehicles of one Smartcar application."""
+
+    def __init__(self) -> None:
+        """Start empty; ``load`` restores a stored fleet."""
+        self.vehicles: dict[str, Vehicle] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, event_id: str | None) -> bool:
+        """Whether an event with this id was applied already (retries reuse the id)."""
+        return event_id is not None and event_id in self._seen
+
+    def _remember(self, event_id: str | None) -> None:
+        if event_id is None:
+            return
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS_LIMIT:
+            self._seen.popitem(last=False)
+
+    def _vehicle(self, info: VehicleInfo) -> tuple[Vehicle, bool, bool]:
+        vehicle = self.vehicles.get(info.id)
+        if vehicle is None:
+            vehicle = self.vehicles[info.id] = Vehicle(id=info.id)
+            vehicle.update_info(info)
+            return vehicle, True, True
+        return vehicle, False, vehicle.update_info(info)
+
+    def apply_state(self, event: VehicleState, now_ms: int) -> Applied:
+        """Apply a VEHICLE_STATE; return the signals whose value or error changed."""
+        if self.seen(event.event_id):
+            return Applied(vehicle=self.vehicles[event.vehicle.id], duplicate=True)
+        self._remember(event.event_id)
+        vehicle, new_vehicle, info_changed = self._vehicle(event.vehicle)
+        vehicle.last_delivery_at = now_ms
+        changed: set[str] = set()
+        first_values: set[str] = set()
+        for signal in event.signals:
+            state = vehicle.signals.get(signal.code)
+            if state is None:
+                state = vehicle.signals[signal.code] = SignalState()
+            had_value = state.body is not None
+            if _apply_signal(state, signal, event.delivered_at):
+                changed.add(signal.code)
+                if not had_value and state.body is not None:
+                    first_values.add(signal.code)
+        return Applied(
+            vehicle=vehicle,
+            new_vehicle=new_vehicle,
+            info_changed=info_changed,
+            changed=frozenset(changed),
+            first_values=frozenset(first_values),
+        )
+
+    def apply_error(self, event: VehicleError) -> Applied:
+        """Apply a VEHICLE_ERROR: open or clear each listed error."""
+        if self.seen(event.event_id):
+            return Applied(vehicle=self.vehicles[event.vehicle.id], duplicate=True)
+        self._remember(event.event_id)
+        vehicle, new_vehicle, info_changed = self._vehicle(event.vehicle)
+        for item in event.errors:
+            key = (item.type, item.code)
+            if item.resolved:
+                vehicle.errors.pop(key, None)
+            else:
+                vehicle.errors[key] = item
+        return Applied(vehicle=vehicle, new_vehicle=new_vehicle, info_changed=info_changed)
+
+    # --- Storage -----------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-safe snapshot of every vehicle's values, for Home Assistant's storage."""
+        return {
+            "vehicles": {
+                vehicle.id: {
+                    "make": vehicle.make,
+                    "model": vehicle.model,
+                    "year": vehicle.year,
+                    "last_delivery_at": vehicle.last_delivery_at,
+                    "signals": {
+                        code: _state_as_dict(state) for code, state in vehicle.signals.items()
+                    },
+                }
+                for vehicle in self.vehicles.values()
+            }
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Fleet:
+        """Rebuild a fleet from ``as_dict`` output; malformed parts are skipped."""
+        fleet = cls()
+        vehicles = data.get("vehicles") if isinstance(data, dict) else None
+        if not isinstance(vehicles, dict):
+            return fleet
+        for vehicle_id, stored in vehicles.items():
+            if not isinstance(stored, dict):
+                continue
+            vehicle = fleet.vehicles[vehicle_id] = Vehicle(
+                id=vehicle_id,
+                make=stored.get("make"),
+                model=stored.get("model"),
+                year=stored.get("year"),
+                last_delivery_at=stored.get("last_delivery_at"),
+            )
+            for code, signal in (stored.get("signals") or {}).items():
+                if isinstance(signal, dict):
+                    vehicle.signals[code] = _state_from_dict(signal)
+        return fleet
+
+
+def ordering_time(signal: Signal, delivered_at: int | None) -> int:
+    """The time that orders values of one signal: car maker's, else Smartcar's, else delivery."""
+    return signal.oem_updated_at or signal.retrieved_at or delivered_at or 0
+
+
+def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) -> bool:
+    """Fold one delivered signal into its state; return whether value or error changed."""
+    stamp = ordering_time(signal, delivered_at)
+    if stamp < state.stamp:
+        return False  # older than what is held: out of order, never shown
+    state.stamp = stamp
+    if signal.error is not None:
+        if state.error == signal.error:
+            return False
+        state.error = signal.error
+        return True
+    error_cleared = state.error is not None
+    state.error = None
+    if signal.body == state.body:
+        return error_cleared
+    state.body = signal.body
+    state.recorded_at = signal.oem_updated_at
+    state.retrieved_at = signal.retrieved_at or delivered_at
+    return True
+
+
+def _state_as_dict(state: SignalState) -> dict[str, Any]:
+    stored: dict[str, Any] = {key: getattr(state, key) for key in STORAGE_SIGNAL_KEYS}
+    if state.error is not None:
+        stored["error"] = {"type": state.error.type, "code": state.error.code}
+    return stored
+
+
+def _state_from_dict(stored: dict[str, Any]) -> SignalState:
+    error = stored.get("error")
+    return SignalState(
+        body=stored.get("body") if isinstance(stored.get("body"), dict) else None,
+        error=SignalError(type=error.get("type"), code=error.get("code"))
+        if isinstance(error, dict)
+        else None,
+        recorded_at=stored.get("recorded_at"),
+        retrieved_at=stored.get("retrieved_at"),
+        stamp=stored.get("stamp") or 0,
+    )

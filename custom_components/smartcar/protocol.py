@@ -1,0 +1,387 @@
+"""Smartcar's webhook wire protocol: signatures, VERIFY answers and event parsing.
+
+Plain Python with no Home Assistant imports, so every rule here is tested on its own.
+The parser is deliberately tolerant: Smartcar's documentation and its live traffic disagree
+on where triggers live, which timestamp names are used and whether ``status`` is present
+(PROTOCOL.md sections 4-6), so every variant seen anywhere is accepted. Unknown fields are
+ignored and unknown signals are kept; nothing unexpected is fatal except a body that is not
+a JSON object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+SIGNATURE_HEADER: Final = "SC-Signature"
+MAX_CHALLENGE_LENGTH: Final = 256
+FIRST_DELIVERY: Final = "FIRST_DELIVERY"
+MODE_TEST: Final = "TEST"
+
+type JSONObject = dict[str, Any]
+
+
+class ProtocolError(ValueError):
+    """A request body that cannot be a Smartcar event; ``reason`` is safe to show."""
+
+    def __init__(self, reason: str) -> None:
+        """Keep the short, data-free reason for the answer and diagnostics."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- Signatures ------------------------------------------------------------------------
+
+
+def smartcar_hmac(token: str, message: bytes) -> str:
+    """HMAC-SHA256 of ``message`` keyed with the Application Management Token, as hex."""
+    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_matches(token: str, body: bytes, header: str | None) -> bool:
+    """Check ``SC-Signature`` against the raw body bytes, in constant time.
+
+    The body is hashed exactly as received: re-serialised JSON never matches the wire bytes.
+    """
+    if not header:
+        return False
+    expected = smartcar_hmac(token, body)
+    return hmac.compare_digest(expected, header.strip().lower())
+
+
+# --- Events ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verify:
+    """A callback verification request (current ``data.challenge`` or legacy shape)."""
+
+    challenge: str
+    legacy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignalError:
+    """Why Smartcar could not deliver one signal (``COMPATIBILITY``, ``PERMISSION``...)."""
+
+    type: str | None
+    code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One signal of a VEHICLE_STATE delivery.
+
+    ``body`` is the signal's value object as delivered (``None`` when in error).
+    Timestamps are milliseconds since the epoch; ``retrieved_at`` reads either
+    ``retrievedAt`` or ``fetchedAt``. A timestamp of 0 (seen on static attributes)
+    means unknown and is kept as ``None``.
+    """
+
+    code: str
+    body: JSONObject | None
+    error: SignalError | None
+    oem_updated_at: int | None
+    retrieved_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Why a delivery was sent: ``SIGNAL_UPDATED`` with a signal code, or ``FIRST_DELIVERY``."""
+
+    type: str
+    signal: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleInfo:
+    """The vehicle an event is about."""
+
+    id: str
+    make: str | None
+    model: str | None
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleState:
+    """A VEHICLE_STATE delivery: every selected signal, plus what triggered it."""
+
+    event_id: str | None
+    vehicle: VehicleInfo
+    user_id: str | None
+    signals: tuple[Signal, ...]
+    triggers: tuple[Trigger, ...]
+    delivered_at: int | None
+    mode: str | None
+
+    @property
+    def first_delivery(self) -> bool:
+        """Whether this is the first delivery after the vehicle was subscribed."""
+        return any(trigger.type == FIRST_DELIVERY for trigger in self.triggers)
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleErrorItem:
+    """One entry of a VEHICLE_ERROR's ``errors`` list."""
+
+    type: str | None
+    code: str | None
+    state: str | None
+    description: str | None
+    suggested_user_message: str | None
+    doc_url: str | None
+    resolution: str | None
+    signals: tuple[str, ...]
+
+    @property
+    def resolved(self) -> bool:
+        """Whether this entry announces that the error has cleared."""
+        return self.state == "RESOLVED"
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleError:
+    """A VEHICLE_ERROR delivery."""
+
+    event_id: str | None
+    vehicle: VehicleInfo
+    user_id: str | None
+    errors: tuple[VehicleErrorItem, ...]
+    delivered_at: int | None
+    mode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """A well-formed envelope of an event type this integration does not handle."""
+
+    event_id: str | None
+    event_type: str | None
+    mode: str | None
+
+
+type Event = VehicleState | VehicleError | UnknownEvent
+
+
+def load_object(body: bytes) -> JSONObject:
+    """Parse a request body that must be one JSON object."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        raise ProtocolError("body is not JSON") from err
+    if not isinstance(document, dict):
+        raise ProtocolError("body is not a JSON object")
+    return document
+
+
+def parse_verify(document: JSONObject) -> Verify | None:
+    """Return the VERIFY request in ``document``, or ``None`` for any other event.
+
+    Raises ProtocolError for a VERIFY whose challenge is missing, too long, or could be a
+    JSON document: the answer is an HMAC with the same key as delivery signatures, so
+    signing an attacker's JSON would forge a valid ``SC-Signature`` (PROTOCOL.md §2).
+    """
+    if document.get("eventType") == "VERIFY":
+        challenge, legacy = _dig(document, "data", "challenge"), False
+    elif str(document.get("eventName", "")).lower() == "verify":
+        challenge, legacy = _dig(document, "payload", "challenge"), True
+    else:
+        return None
+    if not isinstance(challenge, str) or not challenge:
+        raise ProtocolError("VERIFY without a challenge")
+    if len(challenge) > MAX_CHALLENGE_LENGTH:
+        raise ProtocolError("challenge too long")
+    if challenge.lstrip()[:1] in ("{", "[") or '"eventType"' in challenge:
+        raise ProtocolError("challenge looks like a JSON document")
+    return Verify(challenge=challenge, legacy=legacy)
+
+
+def verify_answer(token: str, verify: Verify) -> JSONObject:
+    """The JSON body that proves to Smartcar that this receiver holds the token."""
+    return {"challenge": smartcar_hmac(token, verify.challenge.encode())}
+
+
+def parse_event(document: JSONObject) -> Event:
+    """Turn a signed, non-VERIFY envelope into a typed event."""
+    event_type = _str(document.get("eventType"))
+    meta = _obj(document.get("meta"))
+    event_id = _str(document.get("eventId"))
+    mode = _str(meta.get("mode"))
+    if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
+        return UnknownEvent(event_id=event_id, event_type=event_type, mode=mode)
+    data = _obj(document.get("data"))
+    vehicle = _vehicle(document, data)
+    user_id = _str(_obj(data.get("user")).get("id"))
+    delivered_at = parse_timestamp(meta.get("deliveredAt"))
+    if event_type == "VEHICLE_ERROR":
+        return VehicleError(
+            event_id=event_id,
+            vehicle=vehicle,
+            user_id=user_id,
+            errors=tuple(
+                _error_item(item) for item in _list(data.get("errors")) if isinstance(item, dict)
+            ),
+            delivered_at=delivered_at,
+            mode=mode,
+        )
+    triggers = document.get("triggers")
+    if triggers is None:
+        triggers = data.get("triggers")
+    return VehicleState(
+        event_id=event_id,
+        vehicle=vehicle,
+        user_id=user_id,
+        signals=tuple(
+            signal for item in _list(data.get("signals")) if (signal := _signal(item)) is not None
+        ),
+        triggers=tuple(
+            trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None
+        ),
+        delivered_at=delivered_at,
+        mode=mode,
+    )
+
+
+def parse_timestamp(value: Any) -> int | None:
+    """Milliseconds since the epoch from an integer or an ISO-8601 string; 0 is unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) or None
+    if isinstance(value, str) and value:
+        try:
+            return int(datetime.fromisoformat(value).timestamp() * 1000) or None
+        except ValueError:
+            return None
+    return None
+
+
+def signal_code(group: str, name: str) -> str:
+    """The kebab-case code of a signal from its PascalCase group and name."""
+    return f"{group}-{name}".lower()
+
+
+# --- Helpers ---------------------------------------------------------------------------
+
+
+def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
+    vehicle = _obj(data.get("vehicle"))
+    vehicle_id = _str(vehicle.get("id")) or _str(document.get("vehicleId"))
+    if not vehicle_id:
+        raise ProtocolError("event without a vehicle id")
+    year = vehicle.get("year")
+    return VehicleInfo(
+        id=vehicle_id,
+        make=_str(vehicle.get("make")),
+        model=_str(vehicle.get("model")),
+        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+    )
+
+
+def _signal(item: Any) -> Signal | None:
+    if not isinstance(item, dict):
+        return None
+    code = _code_of(item)
+    if code is None:
+        return None
+    status = _obj(item.get("status"))
+    meta = _obj(item.get("meta"))
+    body = item.get("body")
+    error: SignalError | None = None
+    if status.get("value") in ("ERROR", "UNAVAILABLE") or not isinstance(body, dict):
+        details = _obj(status.get("error"))
+        error = SignalError(
+            type=_str(details.get("type")) or _str(status.get("value")) or "UNAVAILABLE",
+            code=_str(details.get("code")),
+        )
+        body = None
+    retrieved = meta.get("retrievedAt")
+    if retrieved is None:
+        retrieved = meta.get("fetchedAt")
+    return Signal(
+        code=code,
+        body=body,
+        error=error,
+        oem_updated_at=parse_timestamp(meta.get("oemUpdatedAt")),
+        retrieved_at=parse_timestamp(retrieved),
+    )
+
+
+def _trigger(item: Any) -> Trigger | None:
+    if not isinstance(item, dict):
+        return None
+    # Shape A: {"code": ...}; B: {"type": ..., "signal": {...}}; C: "signal": "Group.Name".
+    if (code := _str(item.get("code"))) is not None:
+        if code == FIRST_DELIVERY:
+            return Trigger(type=FIRST_DELIVERY, signal=None)
+        return Trigger(type="SIGNAL_UPDATED", signal=code.lower())
+    trigger_type = _str(item.get("type")) or "SIGNAL_UPDATED"
+    signal = item.get("signal")
+    if isinstance(signal, dict):
+        return Trigger(type=trigger_type, signal=_code_of(signal))
+    if isinstance(signal, str):
+        return Trigger(type=trigger_type, signal=_dotted_code(signal))
+    return Trigger(type=trigger_type, signal=None)
+
+
+def _error_item(item: JSONObject) -> VehicleErrorItem:
+    codes: list[str] = []
+    for signal in _list(item.get("signals")):
+        if isinstance(signal, str):
+            code = _dotted_code(signal)
+        elif isinstance(signal, dict):
+            code = _code_of(signal)
+        else:
+            code = None
+        if code is not None:
+            codes.append(code)
+    return VehicleErrorItem(
+        type=_str(item.get("type")),
+        code=_str(item.get("code")),
+        state=_str(item.get("state")),
+        description=_str(item.get("description")),
+        suggested_user_message=_str(item.get("suggestedUserMessage")),
+        doc_url=_str(item.get("docURL")),
+        resolution=_str(_obj(item.get("resolution")).get("type")),
+        signals=tuple(codes),
+    )
+
+
+def _code_of(signal: JSONObject) -> str | None:
+    """A signal's code, from ``code`` or else from its group and name."""
+    if code := _str(signal.get("code")):
+        return code.lower()
+    group, name = _str(signal.get("group")), _str(signal.get("name"))
+    if group and name:
+        return signal_code(group, name)
+    return None
+
+
+def _dotted_code(value: str) -> str | None:
+    """``"Odometer.TraveledDistance"`` → ``"odometer-traveleddistance"``; codes pass through."""
+    group, dot, name = value.partition(".")
+    if dot and group and name:
+        return signal_code(group, name)
+    return value.lower() or None
+
+
+def _dig(document: JSONObject, key: str, field: str) -> Any:
+    return _obj(document.get(key)).get(field)
+
+
+def _obj(value: Any) -> JSONObject:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,226 @@
+"""How to read Smartcar signal bodies: positions, units and plausibility.
+
+Plain Python with no Home Assistant imports. The platform files declare which entity each
+signal becomes; this module says how a body is read. Units are normalised to the strings
+Home Assistant uses for its own units (``km``, ``°C``, ``kPa``...), so a sensor can declare
+the delivered unit as its native unit and let Home Assistant convert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+
+class UnitFamily(StrEnum):
+    """What a number measures; each family accepts only its own units."""
+
+    DISTANCE = "distance"
+    PERCENT = "percent"
+    ENERGY = "energy"
+    CURRENT = "current"
+    VOLTAGE = "voltage"
+    POWER = "power"
+    SPEED = "speed"
+    TEMPERATURE = "temperature"
+    VOLUME = "volume"
+    PRESSURE = "pressure"
+    DURATION = "duration"
+    COUNT = "count"
+
+
+# Canonical unit → family. The canonical strings equal Home Assistant's unit constants.
+UNIT_FAMILIES: Final[dict[str, UnitFamily]] = {
+    "km": UnitFamily.DISTANCE,
+    "mi": UnitFamily.DISTANCE,
+    "%": UnitFamily.PERCENT,
+    "kWh": UnitFamily.ENERGY,
+    "Wh": UnitFamily.ENERGY,
+    "A": UnitFamily.CURRENT,
+    "V": UnitFamily.VOLTAGE,
+    "W": UnitFamily.POWER,
+    "kW": UnitFamily.POWER,
+    "km/h": UnitFamily.SPEED,
+    "mph": UnitFamily.SPEED,
+    "°C": UnitFamily.TEMPERATURE,
+    "°F": UnitFamily.TEMPERATURE,
+    "L": UnitFamily.VOLUME,
+    "gal": UnitFamily.VOLUME,
+    "bar": UnitFamily.PRESSURE,
+    "kPa": UnitFamily.PRESSURE,
+    "psi": UnitFamily.PRESSURE,
+    "min": UnitFamily.DURATION,
+    "s": UnitFamily.DURATION,
+    "h": UnitFamily.DURATION,
+    "": UnitFamily.COUNT,
+}
+
+# Every spelling seen in Smartcar's catalog pages, its OpenAPI enum and live captures,
+# plus the obvious singular and symbol forms. Keys are compared lower-cased and trimmed.
+_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
+    "km": ("km", "kilometer", "kilometers", "kilometre", "kilometres"),
+    "mi": ("mi", "mile", "miles"),
+    "%": ("%", "percent", "percentage", "pct"),
+    "kWh": (
+        "kwh",
+        "kwhr",
+        "kw_h",
+        "kilowatt_hour",
+        "kilowatt_hours",
+        "kilowatt-hour",
+        "kilowatt-hours",
+        "kilowatt hours",
+        "kilowatthours",
+    ),
+    "Wh": ("wh", "watt_hours", "watt-hours", "watthours"),
+    "A": ("a", "amp", "amps", "ampere", "amperes"),
+    "V": ("v", "volt", "volts"),
+    "W": ("w", "watt", "watts"),
+    "kW": ("kw", "kilowatt", "kilowatts"),
+    "km/h": (
+        "km/h",
+        "kph",
+        "kmh",
+        "kmph",
+        "kilometers_per_hour",
+        "kilometers-per-hour",
+        "kilometres_per_hour",
+    ),
+    "mph": ("mph", "mi/h", "miles_per_hour", "miles-per-hour"),
+    "°C": ("°c", "c", "celsius", "degrees-celsius", "degrees_celsius", "degc"),
+    "°F": ("°f", "f", "fahrenheit", "degrees-fahrenheit", "degrees_fahrenheit", "degf"),
+    "L": ("l", "liter", "liters", "litre", "litres"),
+    "gal": ("gal", "gallon", "gallons"),
+    "bar": ("bar", "bars"),
+    "kPa": ("kpa", "kilopascal", "kilopascals"),
+    "psi": ("psi",),
+    "min": ("min", "mins", "minute", "minutes"),
+    "s": ("s", "sec", "secs", "second", "seconds"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "": ("count",),
+}
+UNIT_SPELLINGS: Final[dict[str, str]] = {
+    spelling: unit for unit, spellings in _SPELLINGS.items() for spelling in spellings
+}
+
+# Plausible tire pressures per unit. A live capture said "bar" with values near 258, which
+# only kPa explains; see normalise_pressure.
+PRESSURE_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "bar": (0.5, 7.0),
+    "psi": (7.0, 100.0),
+    "kPa": (50.0, 700.0),
+}
+PRESSURE_FALLBACKS: Final = ("kPa", "bar", "psi")
+
+
+def canonical_unit(raw: Any) -> str | None:
+    """Home Assistant's spelling of a Smartcar unit string, or ``None`` if unknown."""
+    if not isinstance(raw, str):
+        return None
+    return UNIT_SPELLINGS.get(raw.strip().lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """Where a value sits in a signal body.
+
+    ``Read()`` is the plain ``value``; ``Read("isOpen")`` a named field; with ``row`` and
+    ``column`` it is that field of the matching item of ``values[]`` (row 0 is the front,
+    column 0 the left); with ``any_item`` it is whether any item's field is true.
+    """
+
+    field: str = "value"
+    row: int | None = None
+    column: int | None = None
+    any_item: bool = False
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        """The value at this position, or ``None`` when the body does not carry it."""
+        if self.any_item:
+            flags = [item.get(self.field) for item in _items(body)]
+            known = [flag for flag in flags if isinstance(flag, bool)]
+            return any(known) if known else None
+        if self.row is None:
+            return body.get(self.field)
+        for item in _items(body):
+            if item.get("row") == self.row and item.get("column") == self.column:
+                return item.get(self.field)
+        return None
+
+
+VALUE: Final = Read()
+
+
+def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    values = body.get("values")
+    if not isinstance(values, list):
+        return []
+    return [item for item in values if isinstance(item, dict)]
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """A number with its canonical unit, and a note when the unit needed attention."""
+
+    value: float | int | None
+    unit: str | None
+    note: str | None = None
+
+
+def measure(body: dict[str, Any], read: Read, family: UnitFamily, default_unit: str) -> Measurement:
+    """Read a number and its unit from a body.
+
+    The unit comes from the body's ``unit`` field. A missing unit means the catalog's
+    documented default (Smartcar often omits ``minutes``, for example). A unit that is not
+    in the table, or that belongs to another family, is never guessed: the value is
+    withheld and the note says why, for diagnostics.
+    """
+    value = read(body)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return Measurement(value=None, unit=default_unit)
+    raw_unit = body.get("unit")
+    if raw_unit is None or family is UnitFamily.COUNT:
+        unit = default_unit
+    else:
+        unit_or_none = canonical_unit(raw_unit)
+        if unit_or_none is None or UNIT_FAMILIES[unit_or_none] is not family:
+            return Measurement(value=None, unit=default_unit, note=f"unknown unit {raw_unit!r}")
+        unit = unit_or_none
+    if family is UnitFamily.PRESSURE:
+        return normalise_pressure(value, unit)
+    return Measurement(value=value, unit=unit)
+
+
+def normalise_pressure(value: float, unit: str) -> Measurement:
+    """Take a tire pressure in its stated unit if plausible there, else in the unit it fits.
+
+    A value that fits the stated unit's range is kept. One that fits kPa (then bar, then
+    psi) instead is taken in that unit, and the correction is noted for diagnostics. A
+    value that fits nothing (0 from a missing sensor, say) stays as stated, noted.
+    """
+    low, high = PRESSURE_RANGES[unit]
+    if low <= value <= high:
+        return Measurement(value=value, unit=unit)
+    for candidate in PRESSURE_FALLBACKS:
+        low, high = PRESSURE_RANGES[candidate]
+        if candidate != unit and low <= value <= high:
+            return Measurement(
+                value=value,
+                unit=candidate,
+                note=f"{value} {unit} is implausible; read as {candidate}",
+            )
+    return Measurement(value=value, unit=unit, note=f"{value} {unit} is implausible for a tire")
+
+
+# Makes arrive in upper case ("VOLKSWAGEN"); these keep their own spelling.
+_MAKE_SPELLINGS: Final = {
+    make.upper(): make for make in ("BMW", "GMC", "MINI", "DS", "MG", "VW", "McLaren", "smart")
+}
+
+
+def display_make(make: str | None) -> str | None:
+    """A car maker's name in its usual capitalisation: ``"KIA"`` → ``"Kia"``."""
+    if not make:
+        return None
+    return _MAKE_SPELLINGS.get(make.upper()) or make.title()

@@ -1,0 +1,135 @@
+"""The webhook endpoint: raw bytes in, a status code out.
+
+Every request gets a defined answer, and nothing but an accepted, verified event changes
+state. Rejections are returned, never raised: Home Assistant's webhook component answers
+200 to a handler that raises, which would tell Smartcar that a bad request was fine.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import hdrs
+from aiohttp.web import Request, Response, json_response
+from homeassistant.util import dt as dt_util
+
+from .const import LOGGER, MAX_BODY_BYTES
+from .protocol import (
+    SIGNATURE_HEADER,
+    ProtocolError,
+    VehicleState,
+    load_object,
+    parse_event,
+    parse_verify,
+    signature_matches,
+    smartcar_hmac,
+    verify_answer,
+)
+from .runtime import Delivery
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.util.aiohttp import MockRequest
+
+    from .runtime import SmartcarRuntime
+
+
+class SmartcarWebhook:
+    """The handler registered for one config entry's webhook id."""
+
+    def __init__(self, runtime: SmartcarRuntime) -> None:
+        """Answer on behalf of ``runtime``."""
+        self._runtime = runtime
+
+    async def __call__(
+        self, hass: HomeAssistant, webhook_id: str, request: Request | MockRequest
+    ) -> Response:
+        """Answer one request (GET and HEAD probes get an empty 200)."""
+        if request.method != hdrs.METH_POST:
+            return Response(status=HTTPStatus.OK)
+        body = await read_capped(request, MAX_BODY_BYTES)
+        if body is None:
+            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, None, "body over 64 KiB")
+        try:
+            document = load_object(body)
+            verify = parse_verify(document)
+        except ProtocolError as err:
+            return self._reject(HTTPStatus.BAD_REQUEST, None, err.reason)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        token = self._runtime.token
+
+        if verify is not None:
+            # Smartcar may or may not sign VERIFY; a signature that is present must match.
+            if signature is not None and not signature_matches(token, body, signature):
+                return self._reject(HTTPStatus.UNAUTHORIZED, "VERIFY", "signature mismatch")
+            self._record("VERIFY", HTTPStatus.OK, "verified")
+            return json_response(verify_answer(token, verify))
+
+        event_type = document.get("eventType")
+        event_type = event_type if isinstance(event_type, str) else None
+        if not signature_matches(token, body, signature):
+            # Enough to diagnose a wrong token (PROTOCOL.md §12), never the token itself.
+            LOGGER.debug(
+                "Rejected a %s-byte delivery: signature %s… expected %s…",
+                len(body),
+                (signature or "")[:8],
+                smartcar_hmac(token, body)[:8],
+            )
+            return self._reject(HTTPStatus.UNAUTHORIZED, event_type, "signature mismatch")
+        try:
+            event = parse_event(document)
+        except ProtocolError as err:
+            return self._reject(HTTPStatus.BAD_REQUEST, event_type, err.reason)
+
+        result = self._runtime.async_apply(event)
+        signals = len(event.signals) if isinstance(event, VehicleState) else 0
+        triggers = (
+            tuple(trigger.signal or trigger.type for trigger in event.triggers)
+            if isinstance(event, VehicleState)
+            else ()
+        )
+        self._record(event_type, HTTPStatus.OK, result, signals, triggers)
+        return json_response({"result": result})
+
+    def _reject(self, status: HTTPStatus, event_type: str | None, reason: str) -> Response:
+        LOGGER.debug("Answered %s to a webhook request: %s", int(status), reason)
+        self._record(event_type, status, reason)
+        return json_response({"error": reason}, status=status)
+
+    def _record(
+        self,
+        event_type: str | None,
+        status: HTTPStatus,
+        result: str,
+        signals: int = 0,
+        triggers: tuple[str, ...] = (),
+    ) -> None:
+        self._runtime.async_record(
+            Delivery(
+                at=dt_util.utcnow(),
+                event_type=event_type,
+                status=int(status),
+                result=result,
+                signals=signals,
+                triggers=triggers,
+            )
+        )
+
+
+async def read_capped(request: Request | MockRequest, limit: int) -> bytes | None:
+    """The raw body, or ``None`` as soon as it is known to exceed ``limit`` bytes.
+
+    Reads from ``request.content`` because cloudhook requests have no ``read()``; a
+    declared Content-Length over the limit is refused without reading at all.
+    """
+    declared: Any = request.headers.get(hdrs.CONTENT_LENGTH)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    stream = request.content
+    body = bytearray()
+    while chunk := await stream.read(limit + 1 - len(body)):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)

@@ -1,0 +1,101 @@
+"""Shared fixtures: a configured entry, signed deliveries and the fixture payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aiohttp import ClientResponse
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Imported before Home Assistant puts its test config dir on sys.path, so that the harness
+# loads this checkout's integration.
+import custom_components  # noqa: F401
+from custom_components.smartcar.config_flow import token_unique_id
+from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
+from custom_components.smartcar.protocol import smartcar_hmac
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TOKEN = "4f6b2a90-3c1d-4e8f-9a7b-5c2d1e0f3a6b"
+WEBHOOK_ID = "5a1c0e9b7d3f4a2e8c6b0d1f3e5a7c9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
+WEBHOOK_PATH = f"/api/webhook/{WEBHOOK_ID}"
+EV_ID = "9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"
+ICE_ID = "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"
+
+type Post = Callable[..., Awaitable[ClientResponse]]
+
+
+def fixture_bytes(name: str) -> bytes:
+    """A fixture file's exact bytes (signatures are computed over them)."""
+    return (FIXTURES / name).read_bytes()
+
+
+def fixture_json(name: str) -> dict[str, Any]:
+    """A fixture file, parsed."""
+    return json.loads(fixture_bytes(name))
+
+
+def sign(body: bytes, token: str = TOKEN) -> str:
+    """The SC-Signature Smartcar would send for ``body``."""
+    return smartcar_hmac(token, body)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom integrations in every test."""
+
+
+@pytest.fixture
+def config_entry() -> MockConfigEntry:
+    """A Smartcar entry as the config flow creates it (without Cloud)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Smartcar",
+        data={CONF_MANAGEMENT_TOKEN: TOKEN, CONF_WEBHOOK_ID: WEBHOOK_ID},
+        unique_id=token_unique_id(TOKEN),
+        entry_id="01JSMARTCAR0000000000000000",
+    )
+
+
+@pytest.fixture
+async def integration(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
+    """Set up the entry with every platform."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+@pytest.fixture
+async def post(
+    hass: HomeAssistant, integration: MockConfigEntry, hass_client_no_auth: Any
+) -> AsyncIterator[Post]:
+    """POST raw bytes to the webhook, signed unless told otherwise."""
+    client = await hass_client_no_auth()
+
+    async def _post(
+        body: bytes | dict[str, Any],
+        *,
+        signature: str | bool | None = True,
+        headers: dict[str, str] | None = None,
+    ) -> ClientResponse:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if signature is True:
+            all_headers["SC-Signature"] = sign(raw)
+        elif isinstance(signature, str):
+            all_headers["SC-Signature"] = signature
+        response = await client.post(WEBHOOK_PATH, data=raw, headers=all_headers)
+        await hass.async_block_till_done()
+        return response
+
+    return _post
