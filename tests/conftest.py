@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
+from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 from aiohttp import ClientResponse
@@ -46,6 +48,29 @@ def fixture_json(name: str) -> dict[str, Any]:
 def sign(body: bytes, token: str = TOKEN) -> str:
     """The SC-Signature Smartcar would send for ``body``."""
     return smartcar_hmac(token, body)
+
+
+class CloudNotAvailable(Exception):  # noqa: N818 (Home Assistant's name)
+    """Stand-in for Home Assistant Cloud's exception of the same name."""
+
+
+class CloudNotConnected(CloudNotAvailable):
+    """Stand-in for Home Assistant Cloud's exception of the same name."""
+
+
+def mock_cloud_module(*, subscribed: bool) -> ModuleType:
+    """Home Assistant Cloud's public API, mocked.
+
+    The real component imports most of Home Assistant's voice stack, which the test
+    environment does not install; the integration uses only these functions.
+    """
+    cloud = ModuleType("homeassistant.components.cloud")
+    cloud.CloudNotAvailable = CloudNotAvailable  # type: ignore[attr-defined]
+    cloud.CloudNotConnected = CloudNotConnected  # type: ignore[attr-defined]
+    cloud.async_active_subscription = MagicMock(return_value=subscribed)  # type: ignore[attr-defined]
+    cloud.async_create_cloudhook = AsyncMock()  # type: ignore[attr-defined]
+    cloud.async_delete_cloudhook = AsyncMock()  # type: ignore[attr-defined]
+    return cloud
 
 
 @pytest.fixture(autouse=True)
@@ -99,3 +124,46 @@ async def post(
         return response
 
     return _post
+
+
+def make_state(
+    signals: dict[str, dict[str, Any] | None],
+    *,
+    vehicle_id: str = EV_ID,
+    event_id: str = "evt-1",
+    oem_updated_at: int = 1_766_995_980_000,
+    make: str = "KIA",
+    model: str = "EV6",
+    mode: str = "LIVE",
+) -> dict[str, Any]:
+    """A VEHICLE_STATE in the observed wire shape; a ``None`` body is a PERMISSION error."""
+
+    def signal(code: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        group, name = code.split("-", 1)
+        item: dict[str, Any] = {"code": code, "name": name, "group": group}
+        if body is None:
+            item["status"] = {"value": "ERROR", "error": {"type": "PERMISSION", "code": None}}
+        else:
+            item["body"] = body
+            item["meta"] = {"oemUpdatedAt": oem_updated_at, "retrievedAt": oem_updated_at + 1000}
+        return item
+
+    return {
+        "eventId": event_id,
+        "eventType": "VEHICLE_STATE",
+        "data": {
+            "user": {"id": "user-1"},
+            "vehicle": {"id": vehicle_id, "make": make, "model": model, "year": 2023},
+            "signals": [signal(code, body) for code, body in signals.items()],
+        },
+        "triggers": [{"type": "SIGNAL_UPDATED", "signal": {"code": next(iter(signals))}}],
+        "meta": {
+            "version": "4.0",
+            "deliveryId": f"delivery-{event_id}",
+            "deliveredAt": oem_updated_at + 2000,
+            "webhookId": "webhook-1",
+            "webhookName": "Home Assistant",
+            "mode": mode,
+            "signalCount": len(signals),
+        },
+    }
