@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-from unittest.mock import AsyncMock, MagicMock
+from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 import pytest
 from aiohttp import ClientResponse
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported before Home Assistant puts its test config dir on sys.path, so that the harness
 # loads this checkout's integration.
 import custom_components  # noqa: F401
+from custom_components.smartcar import PLATFORMS
 from custom_components.smartcar.config_flow import token_unique_id
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar.protocol import smartcar_hmac
@@ -91,13 +92,22 @@ def config_entry() -> MockConfigEntry:
 
 
 @pytest.fixture
-async def integration(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
-    """Set up the entry with every platform."""
+def platforms() -> list[Platform]:
+    """The platforms to set up (override with parametrize to snapshot one platform)."""
+    return PLATFORMS
+
+
+@pytest.fixture
+async def integration(
+    hass: HomeAssistant, config_entry: MockConfigEntry, platforms: list[Platform]
+) -> AsyncIterator[MockConfigEntry]:
+    """Set up the entry with the chosen platforms."""
     assert await async_setup_component(hass, "homeassistant", {})
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    return config_entry
+    with patch("custom_components.smartcar.PLATFORMS", platforms):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+        yield config_entry
 
 
 @pytest.fixture
@@ -167,3 +177,14 @@ def make_state(
             "signalCount": len(signals),
         },
     }
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled (for snapshots)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
