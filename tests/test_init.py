@@ -1,0 +1,78 @@
+"""Entry lifecycle: cloudhook cleanup and removing a vehicle from the UI."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartcar.const import CONF_CLOUDHOOK_URL, DOMAIN
+
+from .conftest import EV_ID, CloudNotAvailable, Post, fixture_bytes, mock_cloud_module
+
+
+@pytest.mark.parametrize("cloud_forgot_it", [False, True])
+async def test_removing_entry_deletes_its_cloudhook(
+    hass: HomeAssistant, config_entry: MockConfigEntry, cloud_forgot_it: bool
+) -> None:
+    """The cloudhook made for this entry is deleted with it (gone already is fine)."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/x"}
+    )
+    hass.config.components.add("cloud")
+    cloud = mock_cloud_module(subscribed=True)
+    if cloud_forgot_it:
+        cloud.async_delete_cloudhook.side_effect = CloudNotAvailable
+    with patch.dict(sys.modules, {"homeassistant.components.cloud": cloud}):
+        await hass.config_entries.async_remove(config_entry.entry_id)
+    cloud.async_delete_cloudhook.assert_awaited_once()
+
+
+async def test_removing_entry_without_cloud(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Without Cloud loaded there is nothing to delete and nothing fails."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, data={**config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/x"}
+    )
+    assert (await hass.config_entries.async_remove(config_entry.entry_id))[
+        "require_restart"
+    ] is False
+
+
+async def test_vehicle_can_be_removed_and_comes_back(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry, hass_ws_client: Any
+) -> None:
+    """Removing a vehicle's device works; its next delivery brings it back."""
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    registry = dr.async_get(hass)
+    device = registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
+    assert device is not None
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": integration.entry_id,
+            "device_id": device.id,
+        }
+    )
+    assert (await client.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is None
+    assert EV_ID not in integration.runtime_data.fleet.vehicles
+
+    edited = fixture_bytes("vehicle_state_ev_signal_update.json").replace(
+        b"3f9a1c52-8e4d-4b17-a6c0-5d2e8f1b7a94", b"3f9a1c52-8e4d-4b17-a6c0-000000000000"
+    )
+    assert (await post(edited)).status == 200
+    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is not None
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
