@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers import entity_registry as er
-from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -19,6 +14,12 @@ from pytest_homeassistant_custom_component.common import (
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
+
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
 from custom_components.smartcar.const import CONF_STALE_AFTER, DOMAIN
 
@@ -48,8 +49,8 @@ def frozen_now(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
     "platforms",
-    [[Platform.SENSOR], [Platform.BINARY_SENSOR], [Platform.DEVICE_TRACKER]],
-    ids=["sensor", "binary_sensor", "device_tracker"],
+    [[Platform.SENSOR], [Platform.BINARY_SENSOR], [Platform.DEVICE_TRACKER], [Platform.EVENT]],
+    ids=["sensor", "binary_sensor", "device_tracker", "event"],
 )
 @pytest.mark.parametrize("payload", [*PAYLOADS, "all_signals"])
 async def test_platform_snapshot(

@@ -6,12 +6,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from aiohttp import hdrs
+
 from homeassistant.components.webhook import async_register, async_unregister
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 
 from .callback_url import async_delete_cloudhook
-from .const import CONF_CLOUDHOOK_URL, DOMAIN
+from .const import CONF_CLOUDHOOK_URL, CONF_ERROR_CLOUDHOOK_URL, CONF_ERROR_WEBHOOK_ID, DOMAIN
 from .runtime import SmartcarRuntime, fleet_store
 from .webhook import SmartcarWebhook
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import device_registry as dr
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.DEVICE_TRACKER, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.DEVICE_TRACKER, Platform.EVENT, Platform.SENSOR]
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
 
@@ -39,6 +40,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         allowed_methods=[hdrs.METH_POST, hdrs.METH_GET],
     )
     entry.async_on_unload(partial(async_unregister, hass, webhook_id))
+    if error_webhook_id := entry.options.get(CONF_ERROR_WEBHOOK_ID):
+        async_register(
+            hass,
+            DOMAIN,
+            f"{entry.title} (errors)",
+            error_webhook_id,
+            SmartcarWebhook(runtime, only_errors=True),
+            allowed_methods=[hdrs.METH_POST, hdrs.METH_GET],
+        )
+        entry.async_on_unload(partial(async_unregister, hass, error_webhook_id))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -55,6 +66,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     """Delete the cloudhook and the stored values of a removed entry."""
     if entry.data.get(CONF_CLOUDHOOK_URL):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+    if entry.options.get(CONF_ERROR_CLOUDHOOK_URL):
+        await async_delete_cloudhook(hass, entry.options[CONF_ERROR_WEBHOOK_ID])
     await fleet_store(hass, entry.entry_id).async_remove()
 
 

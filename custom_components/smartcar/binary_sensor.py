@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -12,11 +11,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.util import dt as dt_util
 
-from .const import CONF_STALE_AFTER, DEFAULT_STALE_AFTER
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -32,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
-    from .fleet import SignalState, Vehicle
+    from .fleet import SignalState
 
 PARALLEL_UPDATES = 0
 
@@ -183,7 +178,13 @@ BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
         for system in DIAGNOSTIC_SYSTEMS
     ),
     # The vehicle itself: whether deliveries keep arriving.
-    _flag("reporting", None, B.CONNECTIVITY, entity_category=DIAGNOSTIC),
+    _flag(
+        "reporting",
+        None,
+        B.CONNECTIVITY,
+        entity_category=DIAGNOSTIC,
+        vehicle_value=lambda runtime, vehicle: (runtime.is_reporting(vehicle.id), {}),
+    ),
 )
 
 CATALOG = index_by_signal(BINARY_SENSORS)
@@ -202,40 +203,11 @@ class SmartcarBinarySensor(SmartcarEntity, BinarySensorEntity):
     """A binary sensor showing one flag of a signal, or whether the vehicle reports."""
 
     entity_description: SmartcarBinarySensorEntityDescription
-    _stale_timer: CALLBACK_TYPE | None = None
 
     def _show(self, state: SignalState) -> Hashable:
         description = self.entity_description
-        self._attr_is_on = description.on_fn(description.read(state.body or {}))
+        self._set_value(description.on_fn(description.read(state.body or {})))
         return self._attr_is_on
 
-    def _show_vehicle(self, vehicle: Vehicle | None) -> Hashable:
-        """Reporting: on while the last delivery is younger than the staleness time."""
-        last = vehicle.last_delivery_at if vehicle is not None else None
-        if last is None:
-            self._attr_is_on = False
-            return False
-        stale_at = dt_util.utc_from_timestamp(last / 1000) + self._stale_after
-        self._attr_is_on = dt_util.utcnow() < stale_at
-        if self._attr_is_on and self._stale_timer is None and self.hass is not None:
-            self._stale_timer = async_track_point_in_utc_time(
-                self.hass, self._handle_stale_check, stale_at
-            )
-        return self._attr_is_on
-
-    @property
-    def _stale_after(self) -> timedelta:
-        hours = self._runtime.entry.options.get(CONF_STALE_AFTER)
-        return timedelta(hours=hours) if hours else DEFAULT_STALE_AFTER
-
-    @callback
-    def _handle_stale_check(self, _now: datetime) -> None:
-        # Deliveries in the meantime moved the deadline; _show_vehicle re-arms the timer.
-        self._stale_timer = None
-        self._handle_change()
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Cancel the staleness timer."""
-        if self._stale_timer is not None:
-            self._stale_timer()
-            self._stale_timer = None
+    def _set_value(self, value: Any) -> None:
+        self._attr_is_on = value

@@ -10,9 +10,13 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
+from .const import CONF_CLOUDHOOK_URL
+
 if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
 
@@ -76,3 +80,17 @@ async def async_delete_cloudhook(hass: HomeAssistant, webhook_id: str) -> None:
 
     with contextlib.suppress(cloud.CloudNotAvailable):
         await cloud.async_delete_cloudhook(hass, webhook_id)
+
+
+def callback_url(
+    hass: HomeAssistant, entry: ConfigEntry, webhook_id: str | None = None
+) -> str | None:
+    """The URL Smartcar calls for an entry (or another of its webhook ids), if it has one."""
+    if webhook_id is None:
+        if cloudhook := entry.data.get(CONF_CLOUDHOOK_URL):
+            return str(cloudhook)
+        webhook_id = str(entry.data[CONF_WEBHOOK_ID])
+    try:
+        return public_webhook_url(hass, webhook_id)
+    except NoPublicURLError:
+        return None

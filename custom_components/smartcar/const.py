@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
+import logging
 from typing import Final
 
 DOMAIN: Final = "smartcar"
@@ -12,8 +12,12 @@ LOGGER = logging.getLogger(__package__)
 CONF_MANAGEMENT_TOKEN: Final = "management_token"
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_STALE_AFTER: Final = "stale_after_hours"
+CONF_ERROR_WEBHOOK_ID: Final = "error_webhook_id"
+CONF_ERROR_CLOUDHOOK_URL: Final = "error_cloudhook_url"
 
 DEFAULT_STALE_AFTER: Final = timedelta(hours=24)
+# How long the config flow waits for Smartcar's VERIFY before offering to finish anyway.
+VERIFY_TIMEOUT: Final = timedelta(minutes=10)
 
 # Smartcar's payload limit is 50 KB; anything larger is refused before it is parsed.
 MAX_BODY_BYTES: Final = 64 * 1024
@@ -23,3 +27,8 @@ STORAGE_VERSION: Final = 1
 RECENT_DELIVERIES: Final = 20
 
 DASHBOARD_URL: Final = "https://dashboard.smartcar.com"
+
+# Fired on Home Assistant's bus for every accepted delivery and vehicle error.
+EVENT_DELIVERY: Final = "smartcar_delivery"
+# Signature failures in a row before the user is told (Smartcar retries each event 3 times).
+SIGNATURE_FAILURES_FOR_REPAIR: Final = 5

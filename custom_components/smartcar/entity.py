@@ -33,6 +33,8 @@ class SmartcarEntityDescription(EntityDescription):
 
     signal: str | None
     read: Read = VALUE
+    # Entities of the vehicle itself compute (value, attributes) from the runtime.
+    vehicle_value: Callable[[SmartcarRuntime, Vehicle], tuple[Any, dict[str, Any]]] | None = None
 
 
 def index_by_signal[D: SmartcarEntityDescription](
@@ -89,7 +91,7 @@ class SmartcarEntity(Entity):
         self._vehicle_id = vehicle_id
         self._attr_unique_id = f"{vehicle_id}_{description.key}"
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
-        self._shown: tuple[Hashable, ...] | None = None
+        self._shown: tuple[Any, ...] | None = None
 
     @property
     def vehicle(self) -> Vehicle | None:
@@ -115,15 +117,19 @@ class SmartcarEntity(Entity):
         """Recompute what the entity shows; return whether it differs from before."""
         vehicle = self.vehicle
         signal = self.entity_description.signal
-        state = vehicle.signals.get(signal) if vehicle is not None and signal else None
-        shown: tuple[Hashable, ...]
-        if signal is None:
-            shown = (self._show_vehicle(vehicle),)
-        elif state is not None and state.has_value:
+        vehicle_value = self.entity_description.vehicle_value
+        shown: tuple[Any, ...] = ()  # no value, or an error stands in its way: unavailable
+        if vehicle is None:
+            pass
+        elif vehicle_value is not None:
+            value, attributes = vehicle_value(self._runtime, vehicle)
+            self._set_value(value)
+            self._attr_extra_state_attributes = attributes
+            shown = (value, attributes)
+        elif signal is not None and vehicle.value(signal) is not None:
+            state = vehicle.signals[signal]
             self._attr_extra_state_attributes = value_times(state)
             shown = (self._show(state), state.recorded_at, state.retrieved_at)
-        else:
-            shown = ()  # no value, or an error stands in its way: unavailable
         self._attr_available = bool(shown)
         changed = shown != self._shown
         self._shown = shown
@@ -133,8 +139,8 @@ class SmartcarEntity(Entity):
         """Set the entity's value from a signal that holds one."""
         raise NotImplementedError
 
-    def _show_vehicle(self, vehicle: Vehicle | None) -> Hashable:
-        """Set the value of an entity of the vehicle itself."""
+    def _set_value(self, value: Any) -> None:
+        """Show ``value`` as the entity's state."""
         raise NotImplementedError
 
 

@@ -23,6 +23,11 @@ from .protocol import (
 
 SEEN_EVENTS_LIMIT: Final = 4096
 STORAGE_SIGNAL_KEYS: Final = ("body", "recorded_at", "retrieved_at", "stamp")
+# Vehicle errors that only say the car is out of reach for now: the data goes stale, but the
+# values shown stay the last known ones instead of turning unavailable.
+TRANSIENT_ERRORS: Final = frozenset({"ASLEEP", "UNREACHABLE"})
+
+type ErrorKey = tuple[str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -56,7 +61,9 @@ class Vehicle:
     model: str | None = None
     year: int | None = None
     signals: dict[str, SignalState] = field(default_factory=dict)
-    errors: dict[tuple[str | None, str | None], VehicleErrorItem] = field(default_factory=dict)
+    errors: dict[ErrorKey, VehicleErrorItem] = field(default_factory=dict)
+    # Signals an active vehicle error names, with that error: unavailable until it clears.
+    blocked: dict[str, ErrorKey] = field(default_factory=dict)
     last_delivery_at: int | None = None
 
     def update_info(self, info: VehicleInfo) -> bool:
@@ -70,9 +77,16 @@ class Vehicle:
         return changed
 
     def value(self, code: str) -> dict[str, Any] | None:
-        """The current body of a signal, if one is held without error."""
+        """The current body of a signal, if one is held and nothing stands in its way."""
         state = self.signals.get(code)
-        return state.body if state is not None and state.has_value else None
+        if state is None or not state.has_value or code in self.blocked:
+            return None
+        return state.body
+
+    @property
+    def out_of_reach(self) -> bool:
+        """Whether Smartcar says the car is asleep or unreachable right now."""
+        return any(code in TRANSIENT_ERRORS for _, code in self.errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +98,8 @@ class Applied:
     info_changed: bool = False
     changed: frozenset[str] = frozenset()
     first_values: frozenset[str] = frozenset()
+    previous: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    errors_changed: bool = False
     duplicate: bool = False
 
 
@@ -123,36 +139,63 @@ class Fleet:
         vehicle.last_delivery_at = now_ms
         changed: set[str] = set()
         first_values: set[str] = set()
+        previous: dict[str, dict[str, Any] | None] = {}
         for signal in event.signals:
             state = vehicle.signals.get(signal.code)
             if state is None:
                 state = vehicle.signals[signal.code] = SignalState()
-            had_value = state.body is not None
+            old_body = state.body
             if _apply_signal(state, signal, event.delivered_at):
                 changed.add(signal.code)
-                if not had_value and state.body is not None:
+                previous[signal.code] = old_body
+                if old_body is None and state.body is not None:
                     first_values.add(signal.code)
+            # A fresh value outranks a vehicle error that named this signal.
+            if signal.error is None and vehicle.blocked.pop(signal.code, None) is not None:
+                changed.add(signal.code)
         return Applied(
             vehicle=vehicle,
             new_vehicle=new_vehicle,
             info_changed=info_changed,
             changed=frozenset(changed),
             first_values=frozenset(first_values),
+            previous=previous,
         )
 
     def apply_error(self, event: VehicleError) -> Applied:
-        """Apply a VEHICLE_ERROR: open or clear each listed error."""
+        """Apply a VEHICLE_ERROR: open or clear each listed error.
+
+        An open error that names signals makes those signals unavailable (a transient one,
+        asleep or unreachable, only marks the data stale); RESOLVED clears it.
+        """
         if self.seen(event.event_id):
             return Applied(vehicle=self.vehicles[event.vehicle.id], duplicate=True)
         self._remember(event.event_id)
         vehicle, new_vehicle, info_changed = self._vehicle(event.vehicle)
+        blocked_before = dict(vehicle.blocked)
+        errors_before = dict(vehicle.errors)
         for item in event.errors:
             key = (item.type, item.code)
             if item.resolved:
                 vehicle.errors.pop(key, None)
-            else:
-                vehicle.errors[key] = item
-        return Applied(vehicle=vehicle, new_vehicle=new_vehicle, info_changed=info_changed)
+                for code in [code for code, by in vehicle.blocked.items() if by == key]:
+                    del vehicle.blocked[code]
+                continue
+            vehicle.errors[key] = item
+            if item.code not in TRANSIENT_ERRORS:
+                vehicle.blocked.update(dict.fromkeys(item.signals, key))
+        changed = {
+            code
+            for code in blocked_before.keys() | vehicle.blocked.keys()
+            if blocked_before.get(code) != vehicle.blocked.get(code)
+        }
+        return Applied(
+            vehicle=vehicle,
+            new_vehicle=new_vehicle,
+            info_changed=info_changed,
+            changed=frozenset(changed),
+            errors_changed=errors_before != vehicle.errors,
+        )
 
     # --- Storage -----------------------------------------------------------------------
 
@@ -168,6 +211,8 @@ class Fleet:
                     "signals": {
                         code: _state_as_dict(state) for code, state in vehicle.signals.items()
                     },
+                    "errors": [_error_as_dict(item) for item in vehicle.errors.values()],
+                    "blocked": {code: list(key) for code, key in vehicle.blocked.items()},
                 }
                 for vehicle in self.vehicles.values()
             }
@@ -193,6 +238,13 @@ class Fleet:
             for code, signal in (stored.get("signals") or {}).items():
                 if isinstance(signal, dict):
                     vehicle.signals[code] = _state_from_dict(signal)
+            for error in stored.get("errors") or ():
+                if isinstance(error, dict):
+                    item = _error_from_dict(error)
+                    vehicle.errors[(item.type, item.code)] = item
+            for code, key in (stored.get("blocked") or {}).items():
+                if isinstance(key, list) and len(key) == 2:  # noqa: PLR2004 (type, code)
+                    vehicle.blocked[code] = (key[0], key[1])
         return fleet
 
 
@@ -240,3 +292,35 @@ def _state_from_dict(stored: dict[str, Any]) -> SignalState:
         retrieved_at=stored.get("retrieved_at"),
         stamp=stored.get("stamp") or 0,
     )
+
+
+_ERROR_FIELDS: Final = (
+    "type",
+    "code",
+    "state",
+    "description",
+    "suggested_user_message",
+    "doc_url",
+    "resolution",
+)
+
+
+def _error_as_dict(item: VehicleErrorItem) -> dict[str, Any]:
+    stored: dict[str, Any] = {name: getattr(item, name) for name in _ERROR_FIELDS}
+    stored["signals"] = list(item.signals)
+    return stored
+
+
+def _error_from_dict(stored: dict[str, Any]) -> VehicleErrorItem:
+    values = {name: _text_or_none(stored.get(name)) for name in _ERROR_FIELDS}
+    signals = stored.get("signals")
+    return VehicleErrorItem(
+        **values,
+        signals=tuple(code for code in signals if isinstance(code, str))
+        if isinstance(signals, list)
+        else (),
+    )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -10,10 +10,10 @@ a JSON object.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 import hashlib
 import hmac
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 
 import orjson
@@ -47,11 +47,16 @@ def signature_matches(token: str, body: bytes, header: str | None) -> bool:
     """Check ``SC-Signature`` against the raw body bytes, in constant time.
 
     The body is hashed exactly as received: re-serialised JSON never matches the wire bytes.
+    A header with non-ASCII characters cannot be a hex digest and fails (``compare_digest``
+    would raise on it instead).
     """
     if not header:
         return False
+    candidate = header.strip().lower()
+    if not candidate.isascii():
+        return False
     expected = smartcar_hmac(token, body)
-    return hmac.compare_digest(expected, header.strip().lower())
+    return hmac.compare_digest(expected, candidate)
 
 
 # --- Events ----------------------------------------------------------------------------
@@ -249,16 +254,22 @@ def parse_event(document: JSONObject) -> Event:
 
 
 def parse_timestamp(value: Any) -> int | None:
-    """Milliseconds since the epoch from an integer or an ISO-8601 string; 0 is unknown."""
+    """Milliseconds since the epoch from an integer or an ISO-8601 string; 0 is unknown.
+
+    An ISO string without an offset is read as UTC, never in the host's local time zone.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return int(value) or None
     if isinstance(value, str) and value:
         try:
-            return int(datetime.fromisoformat(value).timestamp() * 1000) or None
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return int(parsed.timestamp() * 1000) or None
     return None
 
 
@@ -294,10 +305,14 @@ def _signal(item: Any) -> Signal | None:
     meta = _obj(item.get("meta"))
     body = item.get("body")
     error: SignalError | None = None
-    if status.get("value") in ("ERROR", "UNAVAILABLE") or not isinstance(body, dict):
+    failed = status.get("value") in ("ERROR", "UNAVAILABLE")
+    if failed or not isinstance(body, dict):
         details = _obj(status.get("error"))
+        # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
         error = SignalError(
-            type=_str(details.get("type")) or _str(status.get("value")) or "UNAVAILABLE",
+            type=_str(details.get("type"))
+            or (_str(status.get("value")) if failed else None)
+            or "UNAVAILABLE",
             code=_str(details.get("code")),
         )
         body = None

@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+import time
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import Event as HassEvent
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
+from .callback_url import callback_url, cloud_available
 from .const import (
     CONF_MANAGEMENT_TOKEN,
+    CONF_STALE_AFTER,
+    DEFAULT_STALE_AFTER,
     DOMAIN,
+    EVENT_DELIVERY,
     RECENT_DELIVERIES,
     SAVE_DELAY_SECONDS,
+    SIGNATURE_FAILURES_FOR_REPAIR,
     STORAGE_VERSION,
 )
 from .fleet import Applied, Fleet, Vehicle
+from .issues import (
+    NO_PUBLIC_URL,
+    NOT_REPORTING,
+    SIGNATURE_FAILURES,
+    async_set_issue,
+    async_sync_vehicle_errors,
+    entry_issue_id,
+    vehicle_issue_prefix,
+)
 from .protocol import Event, UnknownEvent, VehicleError, VehicleState
 from .signals import display_make
+from .transitions import TRANSITION_SIGNALS, detect
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from homeassistant.config_entries import ConfigEntry
 
 NICKNAME: Final = "vehicleidentification-nickname"
@@ -36,6 +56,7 @@ DEVICE_SIGNALS: Final = frozenset({NICKNAME, FIRMWARE, VIN})
 # Called with the signals a vehicle delivered a value for the first time; ``None`` in the
 # collection stands for the vehicle itself (first seen), for its vehicle-level entities.
 type SignalsListener = Callable[[Vehicle, Collection[str | None]], None]
+type TransitionListener = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +88,11 @@ class SmartcarRuntime:
             list
         )
         self._signals_listeners: list[SignalsListener] = []
+        self._transition_listeners: defaultdict[str, list[TransitionListener]] = defaultdict(list)
+        self._device_ids: dict[str, str] = {}
+        self._stale_timers: dict[str, CALLBACK_TYPE] = {}
+        self.signature_failures = 0
+        self.last_verified_at: datetime | None = None
 
     @classmethod
     async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry) -> SmartcarRuntime:
@@ -76,12 +102,46 @@ class SmartcarRuntime:
         runtime = cls(hass, entry, fleet, store)
         for vehicle in fleet.vehicles.values():
             runtime._update_device(vehicle)
+            runtime._check_reporting(vehicle.id)
+            async_sync_vehicle_errors(hass, vehicle, runtime.vehicle_name(vehicle))
+        runtime.async_check_callback_url()
+        entry.async_on_unload(
+            hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, runtime._handle_core_config_update)
+        )
+        entry.async_on_unload(runtime._cancel_timers)
         return runtime
 
     @property
     def token(self) -> str:
         """The Application Management Token that signs every delivery."""
         return str(self.entry.data[CONF_MANAGEMENT_TOKEN])
+
+    @property
+    def stale_after(self) -> timedelta:
+        """How long without a delivery before a vehicle counts as not reporting."""
+        hours = self.entry.options.get(CONF_STALE_AFTER)
+        return timedelta(hours=hours) if hours else DEFAULT_STALE_AFTER
+
+    def is_reporting(self, vehicle_id: str) -> bool:
+        """Whether deliveries keep arriving and Smartcar can reach the car."""
+        vehicle = self.fleet.vehicles.get(vehicle_id)
+        if vehicle is None or vehicle.last_delivery_at is None or vehicle.out_of_reach:
+            return False
+        return dt_util.utcnow() < self._stale_at(vehicle.last_delivery_at)
+
+    def _stale_at(self, last_delivery_at: int) -> datetime:
+        return dt_util.utc_from_timestamp(last_delivery_at / 1000) + self.stale_after
+
+    def vehicle_name(self, vehicle: Vehicle) -> str:
+        """The vehicle's name as its device shows it."""
+        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, vehicle.id)})
+        if device is not None:
+            return device.name_by_user or device.name or vehicle.id
+        return vehicle.id
+
+    def device_id(self, vehicle_id: str) -> str | None:
+        """The device registry id of a vehicle."""
+        return self._device_ids.get(vehicle_id)
 
     # --- Subscriptions -----------------------------------------------------------------
 
@@ -91,6 +151,15 @@ class SmartcarRuntime:
     ) -> CALLBACK_TYPE:
         """Call ``listener`` when a signal of a vehicle changes (``None``: on every delivery)."""
         listeners = self._listeners[(vehicle_id, code)]
+        listeners.append(listener)
+        return lambda: listeners.remove(listener)
+
+    @callback
+    def async_subscribe_transitions(
+        self, vehicle_id: str, listener: TransitionListener
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` with each transition (``"plugged_in"``...) of a vehicle."""
+        listeners = self._transition_listeners[vehicle_id]
         listeners.append(listener)
         return lambda: listeners.remove(listener)
 
@@ -119,6 +188,29 @@ class SmartcarRuntime:
         self.deliveries.append(delivery)
 
     @callback
+    def async_signature_checked(self, *, valid: bool) -> None:
+        """Count signature failures in a row; after several, tell the user how to fix it."""
+        failures_before = self.signature_failures
+        self.signature_failures = 0 if valid else failures_before + 1
+        was_open = failures_before >= SIGNATURE_FAILURES_FOR_REPAIR
+        is_open = self.signature_failures >= SIGNATURE_FAILURES_FOR_REPAIR
+        if was_open != is_open:
+            async_set_issue(
+                self.hass,
+                entry_issue_id(SIGNATURE_FAILURES, self.entry.entry_id),
+                active=is_open,
+                translation_key=SIGNATURE_FAILURES,
+                placeholders={"entry": self.entry.title},
+                fixable=True,
+                data={"entry_id": self.entry.entry_id},
+            )
+
+    @callback
+    def async_verified(self) -> None:
+        """Remember that Smartcar's VERIFY reached this entry."""
+        self.last_verified_at = dt_util.utcnow()
+
+    @callback
     def async_apply(self, event: Event) -> str:
         """Apply a verified event in memory; return what happened, for the answer."""
         if isinstance(event, UnknownEvent):
@@ -131,10 +223,11 @@ class SmartcarRuntime:
             applied = self.fleet.apply_error(event)
         if applied.duplicate:
             return "duplicate"
-        self._publish(applied, error_event=isinstance(event, VehicleError))
+        self._publish(applied, event)
         return "applied"
 
-    def _publish(self, applied: Applied, *, error_event: bool) -> None:
+    def _publish(self, applied: Applied, event: VehicleState | VehicleError) -> None:
+        """Tell devices, new entities, changed entities and automations what changed."""
         vehicle = applied.vehicle
         if applied.new_vehicle or applied.info_changed or applied.changed & DEVICE_SIGNALS:
             self._update_device(vehicle)
@@ -147,10 +240,102 @@ class SmartcarRuntime:
         for code in applied.changed:
             for listener in self._listeners.get((vehicle.id, code), ()):
                 listener()
-        if not error_event:
+        is_state = isinstance(event, VehicleState)
+        if is_state or applied.errors_changed:
+            self._check_reporting(vehicle.id)
             for listener in self._listeners.get((vehicle.id, None), ()):
                 listener()
+        if applied.errors_changed:
+            async_sync_vehicle_errors(self.hass, vehicle, self.vehicle_name(vehicle))
+        transitions = self._fire_transitions(applied) if is_state else []
+        self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
         self._store.async_delay_save(self.fleet.as_dict, SAVE_DELAY_SECONDS)
+
+    def _fire_transitions(self, applied: Applied) -> list[str]:
+        vehicle = applied.vehicle
+        transitions = detect(
+            (code, applied.previous[code], vehicle.signals[code].body)
+            for code in applied.changed & TRANSITION_SIGNALS
+            if code in applied.previous
+        )
+        for transition in transitions:
+            for listener in self._transition_listeners.get(vehicle.id, ()):
+                listener(transition)
+        return transitions
+
+    def _bus_event(
+        self, vehicle: Vehicle, event: VehicleState | VehicleError, transitions: list[str]
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "vehicle_id": vehicle.id,
+            "device_id": self._device_ids.get(vehicle.id),
+        }
+        if isinstance(event, VehicleState):
+            data["event_type"] = "VEHICLE_STATE"
+            data["triggers"] = [trigger.signal or trigger.type for trigger in event.triggers]
+            data["transitions"] = transitions
+        else:
+            data["event_type"] = "VEHICLE_ERROR"
+            data["errors"] = [
+                {"type": item.type, "code": item.code, "state": item.state} for item in event.errors
+            ]
+        return data
+
+    # --- Freshness and setup checks -----------------------------------------------------
+
+    @callback
+    def _check_reporting(self, vehicle_id: str) -> None:
+        """Keep the "not reporting" repair and the staleness timer in step with the vehicle."""
+        vehicle = self.fleet.vehicles.get(vehicle_id)
+        if vehicle is None or vehicle.last_delivery_at is None:
+            return
+        stale_at = self._stale_at(vehicle.last_delivery_at)
+        stale = dt_util.utcnow() >= stale_at
+        if not stale and vehicle_id not in self._stale_timers:
+            self._stale_timers[vehicle_id] = async_track_point_in_utc_time(
+                self.hass, partial(self._handle_stale_timer, vehicle_id), stale_at
+            )
+        async_set_issue(
+            self.hass,
+            vehicle_issue_prefix(NOT_REPORTING, vehicle_id),
+            active=stale,
+            translation_key=NOT_REPORTING,
+            placeholders={
+                "vehicle": self.vehicle_name(vehicle),
+                "hours": str(int(self.stale_after.total_seconds() // 3600)),
+            },
+            severity=ir.IssueSeverity.WARNING,
+        )
+
+    @callback
+    def _handle_stale_timer(self, vehicle_id: str, _now: datetime) -> None:
+        # Deliveries since the timer was set moved the deadline; checking re-arms it.
+        del self._stale_timers[vehicle_id]
+        self._check_reporting(vehicle_id)
+        for listener in self._listeners.get((vehicle_id, None), ()):
+            listener()
+
+    @callback
+    def _cancel_timers(self) -> None:
+        for cancel in self._stale_timers.values():
+            cancel()
+        self._stale_timers.clear()
+
+    @callback
+    def async_check_callback_url(self) -> None:
+        """Raise a repair while Smartcar has no way to reach this instance."""
+        reachable = callback_url(self.hass, self.entry) is not None or cloud_available(self.hass)
+        async_set_issue(
+            self.hass,
+            entry_issue_id(NO_PUBLIC_URL, self.entry.entry_id),
+            active=not reachable,
+            translation_key=NO_PUBLIC_URL,
+            placeholders={"entry": self.entry.title},
+        )
+
+    @callback
+    def _handle_core_config_update(self, _event: HassEvent[Any]) -> None:
+        self.async_check_callback_url()
 
     async def async_flush(self) -> None:
         """Write the fleet now (on unload), instead of within the save delay."""
@@ -160,6 +345,15 @@ class SmartcarRuntime:
     def async_forget_vehicle(self, vehicle_id: str) -> None:
         """Drop a vehicle the user removed; its next delivery adds it again."""
         self.fleet.vehicles.pop(vehicle_id, None)
+        self._device_ids.pop(vehicle_id, None)
+        if (cancel := self._stale_timers.pop(vehicle_id, None)) is not None:
+            cancel()
+        async_set_issue(
+            self.hass,
+            vehicle_issue_prefix(NOT_REPORTING, vehicle_id),
+            active=False,
+            translation_key=NOT_REPORTING,
+        )
         self._store.async_delay_save(self.fleet.as_dict, SAVE_DELAY_SECONDS)
 
     # --- Devices ------------------------------------------------------------------------
@@ -168,7 +362,7 @@ class SmartcarRuntime:
         make = display_make(vehicle.make)
         nickname = _text(vehicle.value(NICKNAME))
         default_name = " ".join(part for part in (make, vehicle.model) if part) or "Vehicle"
-        dr.async_get(self.hass).async_get_or_create(
+        device = dr.async_get(self.hass).async_get_or_create(
             config_entry_id=self.entry.entry_id,
             identifiers={(DOMAIN, vehicle.id)},
             manufacturer=make,
@@ -178,6 +372,7 @@ class SmartcarRuntime:
             sw_version=_text(vehicle.value(FIRMWARE)),
             serial_number=_text(vehicle.value(VIN)),
         )
+        self._device_ids[vehicle.id] = device.id
 
 
 def fleet_store(hass: HomeAssistant, entry_id: str) -> Store[Any]:

@@ -34,6 +34,7 @@ from .entity import (
     async_add_catalog_entities,
     index_by_signal,
 )
+from .issues import is_actionable
 from .signals import VALUE, Read, UnitFamily, measure
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
     from . import SmartcarConfigEntry
     from .fleet import SignalState, Vehicle
+    from .runtime import SmartcarRuntime
 
 PARALLEL_UPDATES = 0
 
@@ -74,6 +76,47 @@ def _charge_complete_at(state: SignalState) -> datetime | None:
         return None
     seconds = left.value * {"s": 1, "min": 60, "h": 3600}[left.unit or "min"]
     return dt_util.utc_from_timestamp(start / 1000) + timedelta(seconds=seconds)
+
+
+def _last_update(_runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, dict[str, Any]]:
+    last = vehicle.last_delivery_at
+    return (dt_util.utc_from_timestamp(last / 1000) if last else None), {}
+
+
+VEHICLE_ERROR_STATES = [
+    "none",
+    "account_issue",
+    "authentication_failed",
+    "permission",
+    "subscription",
+    "virtual_key_required",
+    "remote_access_disabled",
+    "asleep",
+    "unreachable",
+    "make_not_compatible",
+    "smartcar_not_capable",
+    "vehicle_not_capable",
+    "other",
+]
+
+
+def _vehicle_error(_runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, dict[str, Any]]:
+    """The most pressing active vehicle error: ones the owner must act on come first."""
+    if not vehicle.errors:
+        return "none", {}
+    errors = sorted(vehicle.errors.values(), key=lambda item: not is_actionable(item))
+    error = errors[0]
+    state = (error.code or error.type or "other").lower()
+    return (state if state in VEHICLE_ERROR_STATES else "other"), {
+        "type": error.type,
+        "code": error.code,
+        "description": error.description,
+        "suggested_user_message": error.suggested_user_message,
+        "doc_url": error.doc_url,
+        "resolution": error.resolution,
+        "signals": list(error.signals),
+        "active_errors": len(errors),
+    }
 
 
 def _number(
@@ -424,13 +467,23 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         entity_category=DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
-    # The vehicle itself: the last accepted delivery.
+    # The vehicle itself: the last accepted delivery, and what Smartcar reports wrong.
     SmartcarSensorEntityDescription(
         key="last_update",
         translation_key="last_update",
         signal=None,
         device_class=D.TIMESTAMP,
         entity_category=DIAGNOSTIC,
+        vehicle_value=_last_update,
+    ),
+    SmartcarSensorEntityDescription(
+        key="vehicle_error",
+        translation_key="vehicle_error",
+        signal=None,
+        device_class=D.ENUM,
+        options=VEHICLE_ERROR_STATES,
+        entity_category=DIAGNOSTIC,
+        vehicle_value=_vehicle_error,
     ),
 )
 
@@ -476,10 +529,8 @@ class SmartcarSensor(SmartcarEntity, SensorEntity):
         else:
             raw = description.read(body)
             value = raw if isinstance(raw, str) and raw else None
-        self._attr_native_value = value
+        self._set_value(value)
         return (value, self.native_unit_of_measurement)
 
-    def _show_vehicle(self, vehicle: Vehicle | None) -> Hashable:
-        last = vehicle.last_delivery_at if vehicle is not None else None
-        self._attr_native_value = dt_util.utc_from_timestamp(last / 1000) if last else None
-        return last
+    def _set_value(self, value: Any) -> None:
+        self._attr_native_value = value

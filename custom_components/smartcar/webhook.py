@@ -8,16 +8,18 @@ state. Rejections are returned, never raised: Home Assistant's webhook component
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import hdrs
 from aiohttp.web import Request, Response, json_response
+
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER, MAX_BODY_BYTES
 from .protocol import (
     SIGNATURE_HEADER,
     ProtocolError,
+    VehicleError,
     VehicleState,
     load_object,
     parse_event,
@@ -32,15 +34,40 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.util.aiohttp import MockRequest
 
-    from .runtime import SmartcarRuntime
+    from .protocol import Event
+
+
+class Receiver(Protocol):
+    """What the endpoint answers for: a running entry, or a config flow awaiting VERIFY."""
+
+    @property
+    def token(self) -> str:
+        """The Application Management Token that signs deliveries."""
+
+    def async_verified(self) -> None:
+        """Smartcar's VERIFY was answered."""
+
+    def async_signature_checked(self, *, valid: bool) -> None:
+        """A delivery's signature was checked."""
+
+    def async_record(self, delivery: Delivery) -> None:
+        """Keep a request for diagnostics."""
+
+    def async_apply(self, event: Event) -> str | None:
+        """Apply a verified event; ``None`` when events cannot be taken yet."""
 
 
 class SmartcarWebhook:
-    """The handler registered for one config entry's webhook id."""
+    """The handler registered for one webhook id.
 
-    def __init__(self, runtime: SmartcarRuntime) -> None:
-        """Answer on behalf of ``runtime``."""
-        self._runtime = runtime
+    ``only_errors`` serves Smartcar's optional separate error callback URI, which receives
+    VEHICLE_ERROR events only: anything else sent there is acknowledged and ignored.
+    """
+
+    def __init__(self, receiver: Receiver, *, only_errors: bool = False) -> None:
+        """Answer on behalf of ``receiver``."""
+        self._runtime = receiver
+        self._only_errors = only_errors
 
     async def __call__(
         self, hass: HomeAssistant, webhook_id: str, request: Request | MockRequest
@@ -63,6 +90,7 @@ class SmartcarWebhook:
             # Smartcar may or may not sign VERIFY; a signature that is present must match.
             if signature is not None and not signature_matches(token, body, signature):
                 return self._reject(HTTPStatus.UNAUTHORIZED, "VERIFY", "signature mismatch")
+            self._runtime.async_verified()
             self._record("VERIFY", HTTPStatus.OK, "verified")
             return json_response(verify_answer(token, verify))
 
@@ -76,13 +104,21 @@ class SmartcarWebhook:
                 (signature or "")[:8],
                 smartcar_hmac(token, body)[:8],
             )
+            self._runtime.async_signature_checked(valid=False)
             return self._reject(HTTPStatus.UNAUTHORIZED, event_type, "signature mismatch")
+        self._runtime.async_signature_checked(valid=True)
         try:
             event = parse_event(document)
         except ProtocolError as err:
             return self._reject(HTTPStatus.BAD_REQUEST, event_type, err.reason)
 
-        result = self._runtime.async_apply(event)
+        if self._only_errors and not isinstance(event, VehicleError):
+            result: str | None = "ignored"
+        else:
+            result = self._runtime.async_apply(event)
+        if result is None:
+            # Not set up yet (the config flow is still open): Smartcar retries later.
+            return self._reject(HTTPStatus.SERVICE_UNAVAILABLE, event_type, "setup not finished")
         signals = len(event.signals) if isinstance(event, VehicleState) else 0
         triggers = (
             tuple(trigger.signal or trigger.type for trigger in event.triggers)

@@ -1,0 +1,229 @@
+"""Diagnostics: what a user can download to show why a vehicle or a delivery misbehaves.
+
+The download answers the usual support questions without the user's secrets: does Smartcar
+reach this instance (callback URL kind, last VERIFY, signature failures in a row), what did
+the last requests get as an answer, and for each vehicle which signals arrive, which are in
+error and why, and which never came at all. Everything is redacted in one place
+(``_redact``): the management token, webhook ids and callback URLs, the VIN, the user id,
+the nickname and the coordinates never appear. Vehicle ids stay: they are opaque Smartcar
+UUIDs, and they are what links a vehicle's section to Smartcar's dashboard and logs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.util import dt as dt_util
+
+from .binary_sensor import CATALOG as BINARY_SENSOR_CATALOG
+from .callback_url import callback_url, cloud_available
+from .const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_ERROR_CLOUDHOOK_URL,
+    CONF_ERROR_WEBHOOK_ID,
+    CONF_MANAGEMENT_TOKEN,
+    DOMAIN,
+    RECENT_DELIVERIES,
+)
+from .device_tracker import CATALOG as TRACKER_CATALOG
+from .runtime import NICKNAME, VIN
+from .sensor import CATALOG as SENSOR_CATALOG
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.device_registry import DeviceEntry
+
+    from . import SmartcarConfigEntry
+    from .fleet import SignalState, Vehicle
+    from .runtime import Delivery, SmartcarRuntime
+
+# Keys redacted wherever they occur in the download. "url" is the callback URL, which
+# embeds the webhook id (or is a cloudhook, just as good as the id for posting to us).
+TO_REDACT: Final = frozenset(
+    {
+        CONF_MANAGEMENT_TOKEN,
+        CONF_WEBHOOK_ID,
+        CONF_CLOUDHOOK_URL,
+        CONF_ERROR_WEBHOOK_ID,
+        CONF_ERROR_CLOUDHOOK_URL,
+        "url",
+        "vin",
+        "user_id",
+        "nickname",
+        "latitude",
+        "longitude",
+    }
+)
+# Signals whose plain ``value`` identifies the car or its owner rather than its state.
+PRIVATE_SIGNALS: Final = frozenset({VIN, NICKNAME})
+
+# Every signal some entity is built from; ``None`` keys are the vehicle's own entities.
+CATALOG_SIGNALS: Final = frozenset(
+    code
+    for catalog in (SENSOR_CATALOG, BINARY_SENSOR_CATALOG, TRACKER_CATALOG)
+    for code in catalog
+    if code is not None
+)
+
+DELIVERED: Final = "delivered"
+ERROR: Final = "error"
+NEVER_SEEN: Final = "never seen"
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmartcarConfigEntry
+) -> dict[str, Any]:
+    """The whole entry: its setup, its recent requests and every vehicle."""
+    runtime = entry.runtime_data
+    return _redact(_diagnostics(hass, runtime, runtime.fleet.vehicles.values()))
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """One vehicle, with the entry's setup and recent requests that concern it too.
+
+    Requests are not attributed to vehicles (a rejected one may name none), so the recent
+    requests are the entry's. A device whose vehicle was forgotten has no vehicle section.
+    """
+    runtime = entry.runtime_data
+    vehicle_ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+    vehicles = [
+        vehicle
+        for vehicle_id, vehicle in runtime.fleet.vehicles.items()
+        if vehicle_id in vehicle_ids
+    ]
+    return _redact(_diagnostics(hass, runtime, vehicles))
+
+
+def _diagnostics(
+    hass: HomeAssistant, runtime: SmartcarRuntime, vehicles: Iterable[Vehicle]
+) -> dict[str, Any]:
+    now_ms = int(dt_util.utcnow().timestamp() * 1000)
+    return {
+        "entry": _entry(hass, runtime),
+        # Oldest first, as they arrived; the runtime keeps no more than these anyway.
+        "deliveries": [
+            _delivery(delivery) for delivery in list(runtime.deliveries)[-RECENT_DELIVERIES:]
+        ],
+        "vehicles": {vehicle.id: _vehicle(runtime, vehicle, now_ms) for vehicle in vehicles},
+    }
+
+
+def _entry(hass: HomeAssistant, runtime: SmartcarRuntime) -> dict[str, Any]:
+    entry = runtime.entry
+    url = callback_url(hass, entry)
+    if entry.data.get(CONF_CLOUDHOOK_URL):
+        kind: str | None = "cloudhook"
+    elif url is not None:
+        kind = "external_url"
+    else:
+        kind = None  # Smartcar cannot reach this instance (a repair says so too)
+    return {
+        "title": entry.title,
+        "data": dict(entry.data),
+        "options": dict(entry.options),
+        "callback_url": {
+            "kind": kind,
+            "url": url,
+            "cloud_available": cloud_available(hass),
+        },
+        "last_verified_at": _iso(runtime.last_verified_at),
+        "signature_failures_in_a_row": runtime.signature_failures,
+    }
+
+
+def _delivery(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "at": delivery.at.isoformat(),
+        "event_type": delivery.event_type,
+        "status": delivery.status,
+        "result": delivery.result,
+        "signals": delivery.signals,
+        "triggers": list(delivery.triggers),
+    }
+
+
+def _vehicle(runtime: SmartcarRuntime, vehicle: Vehicle, now_ms: int) -> dict[str, Any]:
+    prefix = f"{vehicle.id}/"
+    codes = CATALOG_SIGNALS | vehicle.signals.keys() | vehicle.blocked.keys()
+    return {
+        "make": vehicle.make,
+        "model": vehicle.model,
+        "year": vehicle.year,
+        "last_delivery_at": _iso_ms(vehicle.last_delivery_at),
+        "reporting": runtime.is_reporting(vehicle.id),
+        "signals": {code: _signal(vehicle, code, now_ms) for code in sorted(codes)},
+        "unit_notes": {
+            key.removeprefix(prefix): note
+            for key, note in sorted(runtime.unit_notes.items())
+            if key.startswith(prefix)
+        },
+        "errors": [
+            {
+                "type": item.type,
+                "code": item.code,
+                "state": item.state,
+                "description": item.description,
+                "suggested_user_message": item.suggested_user_message,
+                "doc_url": item.doc_url,
+                "resolution": item.resolution,
+                "signals": list(item.signals),
+            }
+            for item in vehicle.errors.values()
+        ],
+    }
+
+
+def _signal(vehicle: Vehicle, code: str, now_ms: int) -> dict[str, Any]:
+    """Where one signal stands: delivered (with its value), in error, or never seen."""
+    state = vehicle.signals.get(code)
+    # A vehicle error outranks the signal's own state: until Smartcar resolves it, the
+    # signal stays unavailable whatever it delivered (see Vehicle.value).
+    if (blocked_by := vehicle.blocked.get(code)) is not None:
+        error_type, error_code = blocked_by
+        return {
+            "status": ERROR,
+            "source": "vehicle_error",
+            "type": error_type,
+            "code": error_code,
+            "age_seconds": _age(state, now_ms),
+        }
+    if state is not None and state.error is not None:
+        return {
+            "status": ERROR,
+            "source": "signal",
+            "type": state.error.type,
+            "code": state.error.code,
+            "age_seconds": _age(state, now_ms),
+        }
+    if state is None or state.body is None:
+        return {"status": NEVER_SEEN}
+    body = async_redact_data(state.body, {"value"}) if code in PRIVATE_SIGNALS else state.body
+    return {"status": DELIVERED, "age_seconds": _age(state, now_ms), "body": body}
+
+
+def _age(state: SignalState | None, now_ms: int) -> int | None:
+    """Seconds since the newest time known for a signal (the car's, else Smartcar's)."""
+    if state is None or not state.stamp:
+        return None
+    return round((now_ms - state.stamp) / 1000)
+
+
+def _redact(data: dict[str, Any]) -> dict[str, Any]:
+    return async_redact_data(data, TO_REDACT)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _iso_ms(milliseconds: int | None) -> str | None:
+    if milliseconds is None:
+        return None
+    return dt_util.utc_from_timestamp(milliseconds / 1000).isoformat()
