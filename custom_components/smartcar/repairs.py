@@ -24,6 +24,10 @@ class TokenRepairFlow(RepairsFlow):
         self._entry_id = entry_id
 
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+        """Start at the token form (the init step receives the issue data, not user input)."""
+        return await self.async_step_token()
+
+    async def async_step_token(self, user_input: dict[str, str] | None = None) -> FlowResult:
         """Ask for the Application Management Token as the Dashboard shows it now."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
@@ -41,7 +45,7 @@ class TokenRepairFlow(RepairsFlow):
                 return self.async_create_entry(data={})
             errors[CONF_MANAGEMENT_TOKEN] = error
         return self.async_show_form(
-            step_id="init",
+            step_id="token",
             data_schema=vol.Schema({vol.Required(CONF_MANAGEMENT_TOKEN): TOKEN_FIELD}),
             errors=errors,
             description_placeholders={"entry": entry.title, "dashboard_url": DASHBOARD_URL},

@@ -1,0 +1,251 @@
+"""Repairs and vehicle errors: each raised while its cause stands and gone once it clears."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import json
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+
+from custom_components.smartcar.config_flow import token_unique_id
+from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
+
+from .conftest import EV_ID, Post, fixture_bytes, fixture_json, make_state, sign
+
+ENTRY_ID = "01JSMARTCAR0000000000000000"
+NEW_TOKEN = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+SOC = "tractionbattery-stateofcharge"
+AUTH_ISSUE = f"vehicle_error_{EV_ID}_connected_services_account_authentication_failed"
+
+
+@pytest.fixture(autouse=True)
+async def public_url(hass: HomeAssistant) -> None:
+    """Smartcar can reach this instance (so only the repairs under test appear)."""
+    await hass.config.async_update(external_url="https://car.example.org")
+
+
+def _issue_ids(hass: HomeAssistant) -> set[str]:
+    return {issue_id for domain, issue_id in ir.async_get(hass).issues if domain == DOMAIN}
+
+
+def _error_event(event_id: str, state: str, code: str, error_type: str, **extra: Any) -> bytes:
+    document = fixture_json("vehicle_error.json")
+    document["eventId"] = event_id
+    document["data"]["errors"] = [
+        {"type": error_type, "code": code, "state": state, **extra},
+    ]
+    return json.dumps(document).encode()
+
+
+async def test_signature_failures_raise_a_fixable_repair(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """Five rejected signatures in a row raise a repair; a good delivery removes it."""
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    for _ in range(4):
+        await post(body, signature="0" * 64)
+    assert _issue_ids(hass) == set()
+    await post(body, signature="0" * 64)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"signature_failures_{ENTRY_ID}")
+    assert issue is not None
+    assert issue.is_fixable
+    await post(body)
+    assert _issue_ids(hass) == set()
+
+
+async def test_signature_repair_takes_the_new_token(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """The fix flow stores the rotated token; deliveries signed with it are accepted."""
+    assert await async_setup_component(hass, "repairs", {})
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    for _ in range(5):
+        await post(body, signature=sign(body, NEW_TOKEN))
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": f"signature_failures_{ENTRY_ID}"})
+    assert result["type"] is FlowResultType.FORM
+    result = await manager.async_configure(result["flow_id"], {CONF_MANAGEMENT_TOKEN: "nope"})
+    assert result["errors"] == {CONF_MANAGEMENT_TOKEN: "invalid_token"}
+    result = await manager.async_configure(result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert integration.data[CONF_MANAGEMENT_TOKEN] == NEW_TOKEN
+    assert integration.unique_id == token_unique_id(NEW_TOKEN)
+    assert (await post(body, signature=sign(body, NEW_TOKEN))).status == 200
+    assert _issue_ids(hass) == set()
+
+
+async def test_signature_repair_for_removed_entry(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """A fix flow opened after the entry was removed just ends."""
+    assert await async_setup_component(hass, "repairs", {})
+    for _ in range(5):
+        await post(fixture_bytes("vehicle_state_ice.json"), signature="bad")
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": f"signature_failures_{ENTRY_ID}"})
+    await hass.config_entries.async_remove(integration.entry_id)
+    result = await manager.async_configure(flow["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_removed"
+
+
+async def test_vehicle_error_lifecycle(hass: HomeAssistant, post: Post) -> None:
+    """An account error: sensor, repair, named signals unavailable; RESOLVED clears all."""
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    await post(fixture_bytes("vehicle_error.json"))
+    sensor = hass.states.get("sensor.kia_ev6_vehicle_error")
+    assert sensor.state == "authentication_failed"
+    assert sensor.attributes["suggested_user_message"] == (
+        "Please reconnect your car to keep receiving updates."
+    )
+    assert sensor.attributes["active_errors"] == 2
+    assert _issue_ids(hass) == {AUTH_ISSUE}  # no repair for COMPATIBILITY
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, AUTH_ISSUE)
+    assert issue.learn_more_url.startswith("https://smartcar.com/docs/errors")
+    # Only the signals the error names are affected.
+    assert hass.states.get("sensor.kia_ev6_battery").state == STATE_UNAVAILABLE
+    assert hass.states.get("device_tracker.kia_ev6_location").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.kia_ev6_odometer").state == "18452.6"
+
+    await post(
+        _error_event("r1", "RESOLVED", "AUTHENTICATION_FAILED", "CONNECTED_SERVICES_ACCOUNT")
+    )
+    assert _issue_ids(hass) == set()
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == "vehicle_not_capable"
+    await post(_error_event("r2", "RESOLVED", "VEHICLE_NOT_CAPABLE", "COMPATIBILITY"))
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == "none"
+
+
+async def test_fresh_value_outranks_a_vehicle_error(hass: HomeAssistant, post: Post) -> None:
+    """A new value for a signal an error named brings its entity back."""
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    await post(fixture_bytes("vehicle_error.json"))
+    await post(
+        make_state(
+            {SOC: {"value": 64, "unit": "percent"}}, event_id="n", oem_updated_at=1_767_000_000_000
+        )
+    )
+    assert hass.states.get("sensor.kia_ev6_battery").state == "64"
+
+
+@pytest.mark.parametrize("code", ["ASLEEP", "UNREACHABLE"])
+async def test_asleep_marks_stale_but_keeps_values(
+    hass: HomeAssistant, post: Post, code: str
+) -> None:
+    """An asleep or unreachable car: "reporting" off, values stay; RESOLVED turns it on."""
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    await post(
+        _error_event(
+            "a1",
+            "ERROR",
+            code,
+            "VEHICLE_STATE",
+            signals=[{"code": SOC}],
+            resolution={"type": "RETRY_LATER"},
+        )
+    )
+    assert hass.states.get("binary_sensor.kia_ev6_reporting").state == "off"
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == code.lower()
+    assert _issue_ids(hass) == set()
+    await post(_error_event("a2", "RESOLVED", code, "VEHICLE_STATE"))
+    assert hass.states.get("binary_sensor.kia_ev6_reporting").state == "on"
+
+
+async def test_unknown_error_code_shows_other(hass: HomeAssistant, post: Post) -> None:
+    """An error code the integration does not know is shown as "other", with its details."""
+    await post(_error_event("u1", "ERROR", "SOMETHING_NEW", "UPSTREAM", description="New."))
+    sensor = hass.states.get("sensor.kia_ev6_vehicle_error")
+    assert (sensor.state, sensor.attributes["description"]) == ("other", "New.")
+
+
+async def test_permission_error_without_signals_raises_repair(
+    hass: HomeAssistant, post: Post
+) -> None:
+    """PERMISSION with REAUTHENTICATE is for the owner to fix, even without named signals."""
+    await post(
+        _error_event("p1", "ERROR", None, "PERMISSION", resolution={"type": "REAUTHENTICATE"})
+    )
+    assert _issue_ids(hass) == {f"vehicle_error_{EV_ID}_permission_none"}
+
+
+async def test_vehicle_errors_survive_restart(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """Active errors and the signals they block come back after a restart."""
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    await post(fixture_bytes("vehicle_error.json"))
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == "authentication_failed"
+    assert hass.states.get("sensor.kia_ev6_battery").state == STATE_UNAVAILABLE
+    assert _issue_ids(hass) == {AUTH_ISSUE}
+
+
+async def test_not_reporting_repair(
+    hass: HomeAssistant, post: Post, freezer: FrozenDateTimeFactory
+) -> None:
+    """No delivery for the staleness time raises a warning; the next delivery clears it."""
+    await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
+    freezer.tick(timedelta(hours=24, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"not_reporting_{EV_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"vehicle": "Kia EV6", "hours": "24"}
+    await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="2"))
+    assert _issue_ids(hass) == set()
+
+
+async def test_not_reporting_at_startup(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A vehicle that went quiet while Home Assistant was down is reported at startup."""
+    await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
+    await hass.config_entries.async_unload(integration.entry_id)
+    freezer.tick(timedelta(days=2))
+    assert await hass.config_entries.async_setup(integration.entry_id)
+    await hass.async_block_till_done()
+    assert f"not_reporting_{EV_ID}" in _issue_ids(hass)
+    assert hass.states.get("binary_sensor.kia_ev6_reporting").state == "off"
+
+
+async def test_removed_vehicle_clears_its_not_reporting_repair(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Forgetting a vehicle removes its staleness warning and timer."""
+    await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
+    integration.runtime_data.async_forget_vehicle(EV_ID)
+    freezer.tick(timedelta(days=2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert _issue_ids(hass) == set()
+
+
+async def test_no_public_url_repair_follows_network_settings(
+    hass: HomeAssistant, integration: MockConfigEntry
+) -> None:
+    """Without an HTTPS external URL or Cloud a repair explains; setting one removes it."""
+    await hass.config.async_update(external_url="http://car.example.org")
+    await hass.async_block_till_done()
+    assert _issue_ids(hass) == {f"no_public_url_{ENTRY_ID}"}
+    await hass.config.async_update(external_url="https://car.example.org")
+    await hass.async_block_till_done()
+    assert _issue_ids(hass) == set()
