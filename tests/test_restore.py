@@ -7,11 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+
+from homeassistant.core import HomeAssistant
 
 from custom_components.smartcar.const import DOMAIN, SAVE_DELAY_SECONDS
 
@@ -134,3 +135,26 @@ async def test_removing_the_entry_deletes_its_storage(
     await hass.config_entries.async_remove(integration.entry_id)
     await hass.async_block_till_done()
     assert _storage_key(integration) not in hass_storage
+
+
+async def test_steady_deliveries_do_not_postpone_saving(
+    hass: HomeAssistant,
+    post: Post,
+    integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A delivery every 2 s still reaches storage within the save delay of the first one."""
+    for second in range(0, 14, 2):
+        await post(
+            make_state(
+                {SOC: {"value": 40 + second, "unit": "percent"}},
+                event_id=f"e{second}",
+                oem_updated_at=1_766_990_000_000 + second * 1000,
+            )
+        )
+        freezer.tick(timedelta(seconds=2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    stored = hass_storage[_storage_key(integration)]["data"]["vehicles"]
+    assert stored["9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"]["signals"][SOC]["body"]["value"] >= 48

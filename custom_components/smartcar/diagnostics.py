@@ -86,7 +86,7 @@ async def async_get_config_entry_diagnostics(
 async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: SmartcarConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
-    """One vehicle, with the entry's setup and recent requests that concern it too.
+    """One vehicle, with the entry's setup and its recent requests.
 
     Requests are not attributed to vehicles (a rejected one may name none), so the recent
     requests are the entry's. A device whose vehicle was forgotten has no vehicle section.
@@ -209,7 +209,12 @@ def _signal(vehicle: Vehicle, code: str, now_ms: int) -> dict[str, Any]:
 
 
 def _age(state: SignalState | None, now_ms: int) -> int | None:
-    """Seconds since the newest time known for a signal (the car's, else Smartcar's)."""
+    """Seconds since the newest time known for a signal's value; ``None`` without one.
+
+    The time is the car maker's, else Smartcar's, else the delivery's (``stamp``). An
+    error carries no time of its own, so a signal in error shows the age of the value it
+    still holds, if any. A negative age means the car's clock is ahead of this one.
+    """
     if state is None or not state.stamp:
         return None
     return round((now_ms - state.stamp) / 1000)

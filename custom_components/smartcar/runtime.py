@@ -91,6 +91,8 @@ class SmartcarRuntime:
         self._transition_listeners: defaultdict[str, list[TransitionListener]] = defaultdict(list)
         self._device_ids: dict[str, str] = {}
         self._stale_timers: dict[str, CALLBACK_TYPE] = {}
+        self._not_reporting: set[str] = set()
+        self._save_pending = False
         self.signature_failures = 0
         self.last_verified_at: datetime | None = None
 
@@ -249,7 +251,7 @@ class SmartcarRuntime:
             async_sync_vehicle_errors(self.hass, vehicle, self.vehicle_name(vehicle))
         transitions = self._fire_transitions(applied) if is_state else []
         self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
-        self._store.async_delay_save(self.fleet.as_dict, SAVE_DELAY_SECONDS)
+        self._schedule_save()
 
     def _fire_transitions(self, applied: Applied) -> list[str]:
         vehicle = applied.vehicle
@@ -295,6 +297,12 @@ class SmartcarRuntime:
             self._stale_timers[vehicle_id] = async_track_point_in_utc_time(
                 self.hass, partial(self._handle_stale_timer, vehicle_id), stale_at
             )
+        if stale == (vehicle_id in self._not_reporting):
+            return  # the repair already says so (checked on every delivery: keep it cheap)
+        if stale:
+            self._not_reporting.add(vehicle_id)
+        else:
+            self._not_reporting.discard(vehicle_id)
         async_set_issue(
             self.hass,
             vehicle_issue_prefix(NOT_REPORTING, vehicle_id),
@@ -337,24 +345,44 @@ class SmartcarRuntime:
     def _handle_core_config_update(self, _event: HassEvent[Any]) -> None:
         self.async_check_callback_url()
 
+    def _schedule_save(self) -> None:
+        """Save within SAVE_DELAY_SECONDS of the first unsaved change.
+
+        Store.async_delay_save alone postpones the write on every call, so a steady stream
+        of deliveries would never be saved; one pending save at a time keeps the file at
+        most the delay behind.
+        """
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY_SECONDS)
+
+    def _data_to_save(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self.fleet.as_dict()
+
     async def async_flush(self) -> None:
         """Write the fleet now (on unload), instead of within the save delay."""
         await self._store.async_save(self.fleet.as_dict())
 
     @callback
     def async_forget_vehicle(self, vehicle_id: str) -> None:
-        """Drop a vehicle the user removed; its next delivery adds it again."""
-        self.fleet.vehicles.pop(vehicle_id, None)
+        """Drop a vehicle the user removed, with its repairs; its next delivery adds it again."""
+        if (vehicle := self.fleet.vehicles.pop(vehicle_id, None)) is not None:
+            vehicle.errors.clear()
+            async_sync_vehicle_errors(self.hass, vehicle, vehicle.id)
+        for key in [key for key in self.unit_notes if key.startswith(f"{vehicle_id}/")]:
+            del self.unit_notes[key]
         self._device_ids.pop(vehicle_id, None)
         if (cancel := self._stale_timers.pop(vehicle_id, None)) is not None:
             cancel()
+        self._not_reporting.discard(vehicle_id)
         async_set_issue(
             self.hass,
             vehicle_issue_prefix(NOT_REPORTING, vehicle_id),
             active=False,
             translation_key=NOT_REPORTING,
         )
-        self._store.async_delay_save(self.fleet.as_dict, SAVE_DELAY_SECONDS)
+        self._schedule_save()
 
     # --- Devices ------------------------------------------------------------------------
 
