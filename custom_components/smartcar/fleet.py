@@ -36,8 +36,10 @@ class SignalState:
 
     ``recorded_at`` and ``retrieved_at`` belong to the value: they are the car maker's and
     Smartcar's times for the delivery that first carried it, so a delivery that repeats
-    the same value changes nothing an entity shows. ``stamp`` is the newest time seen for
-    the signal and only guards ordering: older data never replaces newer data.
+    the same value changes nothing an entity shows. ``stamp`` is the newest time of a value
+    seen for the signal and only guards ordering: older data never replaces newer data. An
+    error does not move it: errors carry no car maker's time, only the delivery's, and the
+    value that follows an error was usually recorded by the car before that delivery.
     """
 
     body: dict[str, Any] | None = None
@@ -122,6 +124,11 @@ class Fleet:
         if len(self._seen) > SEEN_EVENTS_LIMIT:
             self._seen.popitem(last=False)
 
+    def _duplicate(self, info: VehicleInfo) -> Applied:
+        """A retry of an applied event changes nothing, even for a vehicle since removed."""
+        vehicle = self.vehicles.get(info.id)
+        return Applied(vehicle=Vehicle(id=info.id) if vehicle is None else vehicle, duplicate=True)
+
     def _vehicle(self, info: VehicleInfo) -> tuple[Vehicle, bool, bool]:
         vehicle = self.vehicles.get(info.id)
         if vehicle is None:
@@ -133,7 +140,7 @@ class Fleet:
     def apply_state(self, event: VehicleState, now_ms: int) -> Applied:
         """Apply a VEHICLE_STATE; return the signals whose value or error changed."""
         if self.seen(event.event_id):
-            return Applied(vehicle=self.vehicles[event.vehicle.id], duplicate=True)
+            return self._duplicate(event.vehicle)
         self._remember(event.event_id)
         vehicle, new_vehicle, info_changed = self._vehicle(event.vehicle)
         vehicle.last_delivery_at = now_ms
@@ -169,7 +176,7 @@ class Fleet:
         asleep or unreachable, only marks the data stale); RESOLVED clears it.
         """
         if self.seen(event.event_id):
-            return Applied(vehicle=self.vehicles[event.vehicle.id], duplicate=True)
+            return self._duplicate(event.vehicle)
         self._remember(event.event_id)
         vehicle, new_vehicle, info_changed = self._vehicle(event.vehicle)
         blocked_before = dict(vehicle.blocked)
@@ -230,20 +237,20 @@ class Fleet:
                 continue
             vehicle = fleet.vehicles[vehicle_id] = Vehicle(
                 id=vehicle_id,
-                make=stored.get("make"),
-                model=stored.get("model"),
-                year=stored.get("year"),
-                last_delivery_at=stored.get("last_delivery_at"),
+                make=_text_or_none(stored.get("make")),
+                model=_text_or_none(stored.get("model")),
+                year=_int_or_none(stored.get("year")),
+                last_delivery_at=_int_or_none(stored.get("last_delivery_at")),
             )
-            for code, signal in (stored.get("signals") or {}).items():
+            for code, signal in _dict(stored.get("signals")).items():
                 if isinstance(signal, dict):
                     vehicle.signals[code] = _state_from_dict(signal)
-            for error in stored.get("errors") or ():
+            for error in _list(stored.get("errors")):
                 if isinstance(error, dict):
                     item = _error_from_dict(error)
                     vehicle.errors[(item.type, item.code)] = item
-            for code, key in (stored.get("blocked") or {}).items():
-                if isinstance(key, list) and len(key) == 2:  # noqa: PLR2004 (type, code)
+            for code, key in _dict(stored.get("blocked")).items():
+                if _is_error_key(key):
                     vehicle.blocked[code] = (key[0], key[1])
         return fleet
 
@@ -258,12 +265,13 @@ def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) 
     stamp = ordering_time(signal, delivered_at)
     if stamp < state.stamp:
         return False  # older than what is held: out of order, never shown
-    state.stamp = stamp
     if signal.error is not None:
+        # Not stamped: the value that comes back after it is rarely newer than its delivery.
         if state.error == signal.error:
             return False
         state.error = signal.error
         return True
+    state.stamp = stamp
     error_cleared = state.error is not None
     state.error = None
     if signal.body == state.body:
@@ -285,12 +293,14 @@ def _state_from_dict(stored: dict[str, Any]) -> SignalState:
     error = stored.get("error")
     return SignalState(
         body=stored.get("body") if isinstance(stored.get("body"), dict) else None,
-        error=SignalError(type=error.get("type"), code=error.get("code"))
+        error=SignalError(
+            type=_text_or_none(error.get("type")), code=_text_or_none(error.get("code"))
+        )
         if isinstance(error, dict)
         else None,
-        recorded_at=stored.get("recorded_at"),
-        retrieved_at=stored.get("retrieved_at"),
-        stamp=stored.get("stamp") or 0,
+        recorded_at=_int_or_none(stored.get("recorded_at")),
+        retrieved_at=_int_or_none(stored.get("retrieved_at")),
+        stamp=_int_or_none(stored.get("stamp")) or 0,
     )
 
 
@@ -324,3 +334,24 @@ def _error_from_dict(stored: dict[str, Any]) -> VehicleErrorItem:
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_error_key(value: Any) -> bool:
+    """Whether a stored blocked entry is a ``[type, code]`` pair of texts or nulls."""
+    return (
+        isinstance(value, list)
+        and len(value) == 2  # noqa: PLR2004 (type, code)
+        and all(part is None or isinstance(part, str) for part in value)
+    )

@@ -1,0 +1,1144 @@
+"""Unit tests for the pure wire-protocol module: signatures, VERIFY and event parsing.
+
+Everything here runs without Home Assistant. The fixture files are the invented examples of
+PROTOCOL.md section 14; the small payloads built below cover each wire variant that
+PROTOCOL.md sections 2-6 list, because Smartcar's docs and its live traffic disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import time
+from typing import Any
+
+import orjson
+import pytest
+
+from custom_components.smartcar.protocol import (
+    FIRST_DELIVERY,
+    MAX_CHALLENGE_LENGTH,
+    MODE_TEST,
+    SIGNATURE_HEADER,
+    ProtocolError,
+    Signal,
+    SignalError,
+    Trigger,
+    UnknownEvent,
+    VehicleError,
+    VehicleInfo,
+    VehicleState,
+    Verify,
+    load_object,
+    parse_event,
+    parse_timestamp,
+    parse_verify,
+    signal_code,
+    signature_matches,
+    smartcar_hmac,
+    verify_answer,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VECTORS: dict[str, Any] = json.loads((FIXTURES / "signatures.json").read_bytes())
+TOKEN: str = VECTORS["application_management_token"]
+PAYLOAD_VECTORS: dict[str, dict[str, Any]] = VECTORS["payload_signatures"]
+PAYLOAD_FILES = sorted(PAYLOAD_VECTORS)
+VEHICLE_ID = "9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"
+ICE_ID = "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"
+ISO_DELIVERED = "2025-12-29T08:15:02.117Z"
+ISO_DELIVERED_MS = 1766996102117
+
+
+def raw(name: str) -> bytes:
+    """A fixture file's exact bytes, as they would arrive on the wire."""
+    return (FIXTURES / name).read_bytes()
+
+
+def compact(document: Any) -> bytes:
+    """JavaScript's ``JSON.stringify`` output for a parsed document."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def envelope(
+    event_type: str = "VEHICLE_STATE",
+    *,
+    data: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
+    """A minimal v4.0 envelope for one vehicle, with extra top-level fields."""
+    return {
+        "eventId": "event-1",
+        "eventType": event_type,
+        "data": {"vehicle": {"id": VEHICLE_ID}} if data is None else data,
+        "meta": {"deliveredAt": 1_700_000_000_000, "mode": "LIVE"} if meta is None else meta,
+        **top,
+    }
+
+
+def state_with(*signals: Any, **top: Any) -> VehicleState:
+    """Parse a VEHICLE_STATE carrying the given signal objects."""
+    event = parse_event(
+        envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": list(signals)}, **top)
+    )
+    assert isinstance(event, VehicleState)
+    return event
+
+
+def only_signal(item: Any) -> Signal:
+    """Parse one signal object and return what the parser made of it."""
+    (signal,) = state_with(item).signals
+    return signal
+
+
+def error_with(*items: Any) -> VehicleError:
+    """Parse a VEHICLE_ERROR carrying the given error items."""
+    event = parse_event(
+        envelope("VEHICLE_ERROR", data={"vehicle": {"id": VEHICLE_ID}, "errors": list(items)})
+    )
+    assert isinstance(event, VehicleError)
+    return event
+
+
+def verify_document(challenge: Any) -> dict[str, Any]:
+    """A current (v4.0) VERIFY request with the given challenge."""
+    return {"eventId": "v", "eventType": "VERIFY", "data": {"challenge": challenge}}
+
+
+# --- Fixture files and their signature vectors -------------------------------------------
+
+
+def test_every_payload_fixture_has_a_signature_vector() -> None:
+    on_disk = {path.name for path in FIXTURES.glob("*.json")} - {"signatures.json"}
+    assert on_disk == set(PAYLOAD_VECTORS)
+
+
+@pytest.mark.parametrize("name", PAYLOAD_FILES)
+def test_fixture_body_parses_as_one_json_object(name: str) -> None:
+    document = load_object(raw(name))
+    assert document == json.loads(raw(name))
+
+
+@pytest.mark.parametrize("name", PAYLOAD_FILES)
+def test_signature_over_exact_file_bytes_matches_vector(name: str) -> None:
+    body = raw(name)
+    vector = PAYLOAD_VECTORS[name]
+    assert len(body) == vector["file_bytes_length"]
+    assert smartcar_hmac(TOKEN, body) == vector["sc_signature_for_file_bytes"]
+    assert signature_matches(TOKEN, body, vector["sc_signature_for_file_bytes"])
+
+
+@pytest.mark.parametrize("name", PAYLOAD_FILES)
+def test_compact_json_vector_does_not_sign_the_file_bytes(name: str) -> None:
+    body = raw(name)
+    vector = PAYLOAD_VECTORS[name]
+    assert not signature_matches(TOKEN, body, vector["sc_signature_for_compact_json"])
+    # The compact vector is the signature of JSON.stringify's output, and only of that.
+    recompacted = compact(json.loads(body))
+    assert len(recompacted) == vector["compact_json_length"]
+    assert signature_matches(TOKEN, recompacted, vector["sc_signature_for_compact_json"])
+
+
+@pytest.mark.parametrize("name", PAYLOAD_FILES)
+@pytest.mark.parametrize(
+    "reserialise",
+    [
+        pytest.param(compact, id="compact"),
+        pytest.param(orjson.dumps, id="orjson"),
+        pytest.param(lambda doc: json.dumps(doc).encode(), id="json-dumps-defaults"),
+        pytest.param(lambda doc: json.dumps(doc, indent=2).encode(), id="json-indent"),
+    ],
+)
+def test_reserialised_json_breaks_the_wire_signature(name: str, reserialise: Any) -> None:
+    body = raw(name)
+    again = reserialise(json.loads(body))
+    assert again != body
+    assert not signature_matches(TOKEN, again, PAYLOAD_VECTORS[name]["sc_signature_for_file_bytes"])
+
+
+def test_signature_from_another_token_is_refused() -> None:
+    body = raw("vehicle_state_ice.json")
+    assert not signature_matches(
+        "another-token",
+        body,
+        PAYLOAD_VECTORS["vehicle_state_ice.json"]["sc_signature_for_file_bytes"],
+    )
+
+
+def test_one_changed_byte_breaks_the_signature() -> None:
+    body = raw("vehicle_state_ev_signal_update.json")
+    tampered = body.replace(b'"value": 63', b'"value": 64', 1)
+    assert tampered != body
+    signature = PAYLOAD_VECTORS["vehicle_state_ev_signal_update.json"][
+        "sc_signature_for_file_bytes"
+    ]
+    assert not signature_matches(TOKEN, tampered, signature)
+
+
+@pytest.mark.parametrize("name", ["verify.json", "verify_legacy_v2.json"])
+def test_verify_answer_for_fixture_equals_vector(name: str) -> None:
+    verify = parse_verify(load_object(raw(name)))
+    assert verify is not None
+    assert verify.challenge == VECTORS["verify_challenge"]["challenge"]
+    assert verify.legacy is (name == "verify_legacy_v2.json")
+    assert verify_answer(TOKEN, verify) == VECTORS["verify_challenge"]["expected_response_body"]
+
+
+def test_verify_answer_is_lowercase_hex_of_64_characters() -> None:
+    answer = verify_answer(TOKEN, Verify(challenge="abc", legacy=False))["challenge"]
+    assert len(answer) == 64
+    assert answer == answer.lower()
+    int(answer, 16)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [name for name in PAYLOAD_FILES if not name.startswith("verify")],
+)
+def test_delivery_fixtures_are_not_verify_requests(name: str) -> None:
+    assert parse_verify(load_object(raw(name))) is None
+
+
+def test_ev_fixture_in_observed_wire_shape() -> None:
+    event = parse_event(load_object(raw("vehicle_state_ev_signal_update.json")))
+    assert isinstance(event, VehicleState)
+    assert event.event_id == "3f9a1c52-8e4d-4b17-a6c0-5d2e8f1b7a94"
+    assert event.vehicle == VehicleInfo(id=VEHICLE_ID, make="KIA", model="EV6", year=2023)
+    assert event.user_id == "e4b8c2a1-6d3f-4a9e-b5c7-1f0e2d3c4b5a"
+    assert event.delivered_at == 1766996102035
+    assert event.mode == "LIVE"
+    assert len(event.signals) == 26
+    assert event.triggers == (
+        Trigger(type="SIGNAL_UPDATED", signal="tractionbattery-stateofcharge"),
+        Trigger(type="SIGNAL_UPDATED", signal="charge-energyadded"),
+    )
+    assert not event.first_delivery
+    signals = {signal.code: signal for signal in event.signals}
+    charge = signals["tractionbattery-stateofcharge"]
+    assert charge.body == {"value": 63, "unit": "percent"}
+    assert charge.error is None
+    assert charge.oem_updated_at == 1766995980000
+    assert charge.retrieved_at == 1766996101452
+    assert signals["climate-externaltemperature"].error == SignalError(
+        type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE"
+    )
+    assert signals["climate-externaltemperature"].body is None
+    assert signals["hvac-iscabinhvacactive"].error == SignalError(type="PERMISSION", code=None)
+    errors = [signal.code for signal in event.signals if signal.error is not None]
+    assert errors == ["climate-externaltemperature", "hvac-iscabinhvacactive"]
+
+
+def test_first_delivery_fixture_in_documented_shape() -> None:
+    event = parse_event(load_object(raw("vehicle_state_first_delivery.json")))
+    assert isinstance(event, VehicleState)
+    assert event.first_delivery
+    assert event.triggers == (Trigger(type=FIRST_DELIVERY, signal=None),)
+    assert event.vehicle.id == VEHICLE_ID
+    assert len(event.signals) == 6
+    soc = event.signals[0]
+    assert soc.code == "tractionbattery-stateofcharge"
+    assert soc.error is None  # status SUCCESS is not an error
+    assert soc.body == {"unit": "percent", "value": 48}
+    assert soc.retrieved_at == 1766930402500  # read from fetchedAt
+    at_home = event.signals[-1]
+    assert at_home.code == "location-isathome"
+    assert at_home.error == SignalError(type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE")
+    assert at_home.oem_updated_at is None
+    assert at_home.retrieved_at is None
+
+
+def test_ice_fixture_has_variant_a_triggers() -> None:
+    event = parse_event(load_object(raw("vehicle_state_ice.json")))
+    assert isinstance(event, VehicleState)
+    assert event.vehicle == VehicleInfo(id=ICE_ID, make="TOYOTA", model="RAV4", year=2022)
+    assert event.triggers == (
+        Trigger(type="SIGNAL_UPDATED", signal="internalcombustionengine-fuellevel"),
+        Trigger(type="SIGNAL_UPDATED", signal="odometer-traveleddistance"),
+    )
+    assert len(event.signals) == 9
+    assert all(signal.error is None for signal in event.signals)
+
+
+@pytest.mark.parametrize(
+    "name", ["vehicle_state_ev_signal_update.json", "vehicle_state_first_delivery.json"]
+)
+def test_signal_count_matches_meta(name: str) -> None:
+    document = load_object(raw(name))
+    event = parse_event(document)
+    assert isinstance(event, VehicleState)
+    assert len(event.signals) == document["meta"]["signalCount"]
+
+
+def test_vehicle_error_fixture() -> None:
+    event = parse_event(load_object(raw("vehicle_error.json")))
+    assert isinstance(event, VehicleError)
+    assert event.event_id == "4c6e8a0b-2d4f-4a6c-8e0a-b2d4f6a8c0e2"
+    assert event.vehicle.make == "KIA"
+    assert event.delivered_at == 1766996140221
+    account, compatibility = event.errors
+    assert (account.type, account.code, account.state) == (
+        "CONNECTED_SERVICES_ACCOUNT",
+        "AUTHENTICATION_FAILED",
+        "ERROR",
+    )
+    assert account.resolution == "REAUTHENTICATE"
+    assert account.suggested_user_message == "Please reconnect your car to keep receiving updates."
+    assert account.doc_url is not None
+    assert account.doc_url.startswith("https://smartcar.com/docs/")
+    assert account.description is not None
+    assert account.signals == ("tractionbattery-stateofcharge", "location-preciselocation")
+    assert not account.resolved
+    assert compatibility.resolution is None  # "resolution": {"type": null}
+    assert compatibility.signals == ("climate-externaltemperature",)
+
+
+def test_vehicle_error_resolved_fixture() -> None:
+    event = parse_event(load_object(raw("vehicle_error_resolved.json")))
+    assert isinstance(event, VehicleError)
+    (item,) = event.errors
+    assert item.resolved
+    assert (item.type, item.code) == ("VEHICLE_STATE", "UNREACHABLE")
+    assert item.suggested_user_message is None
+    assert item.doc_url is None
+    assert item.resolution is None
+    assert item.signals == ("location-preciselocation",)
+
+
+# --- Signatures ------------------------------------------------------------------------
+
+
+def test_signature_header_name() -> None:
+    assert SIGNATURE_HEADER == "SC-Signature"
+
+
+@pytest.mark.parametrize(
+    "decorate",
+    [
+        pytest.param(lambda sig: sig, id="as-is"),
+        pytest.param(lambda sig: f"  {sig}  ", id="spaces"),
+        pytest.param(lambda sig: f"\t{sig}\r\n", id="tabs-and-newline"),
+        pytest.param(str.upper, id="upper-case-hex"),
+        pytest.param(lambda sig: f" {sig.upper()}\n", id="upper-case-with-spaces"),
+    ],
+)
+def test_signature_header_is_trimmed_and_case_insensitive(decorate: Any) -> None:
+    body = b'{"eventType":"VEHICLE_STATE"}'
+    assert signature_matches(TOKEN, body, decorate(smartcar_hmac(TOKEN, body)))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param("", id="empty"),
+        pytest.param("   ", id="blank"),
+        pytest.param("0" * 64, id="zeros"),
+        pytest.param("not-hex", id="not-hex"),
+        pytest.param("é" * 64, id="non-ascii"),
+        pytest.param("sha256=", id="prefix-only"),
+    ],
+)
+def test_bad_or_missing_signature_header_fails(header: str | None) -> None:
+    assert not signature_matches(TOKEN, b"{}", header)
+
+
+def test_non_ascii_header_as_decoded_by_aiohttp_fails_without_raising() -> None:
+    # aiohttp decodes header bytes as UTF-8 with surrogateescape.
+    header = b"\xff\xfe".decode("utf-8", "surrogateescape") + "a" * 62
+    assert not signature_matches(TOKEN, b"{}", header)
+
+
+def test_signature_with_algorithm_prefix_is_not_accepted() -> None:
+    body = b"{}"
+    assert not signature_matches(TOKEN, body, f"sha256={smartcar_hmac(TOKEN, body)}")
+
+
+def test_truncated_signature_fails() -> None:
+    body = b"{}"
+    assert not signature_matches(TOKEN, body, smartcar_hmac(TOKEN, body)[:-1])
+
+
+def test_hmac_is_keyed_with_the_token_not_the_message() -> None:
+    # The third-party Rust crate swaps key and message; the official SDKs do not.
+    assert smartcar_hmac("key", b"message") != smartcar_hmac("message", b"key")
+    assert (
+        smartcar_hmac("key", b"The quick brown fox jumps over the lazy dog")
+        == "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+    )
+
+
+# --- Bodies ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(b"", "body is not JSON", id="empty"),
+        pytest.param(b"not json", "body is not JSON", id="text"),
+        pytest.param(b'{"eventType": ', "body is not JSON", id="truncated"),
+        pytest.param(b"\xff\xfe{}", "body is not JSON", id="not-utf8"),
+        pytest.param(b'[{"eventType": "VERIFY"}]', "body is not a JSON object", id="array"),
+        pytest.param(b'"VERIFY"', "body is not a JSON object", id="string"),
+        pytest.param(b"42", "body is not a JSON object", id="number"),
+        pytest.param(b"null", "body is not a JSON object", id="null"),
+    ],
+)
+def test_load_object_refuses_anything_but_an_object(body: bytes, reason: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        load_object(body)
+    assert caught.value.reason == reason
+    assert str(caught.value) == reason
+
+
+def test_protocol_error_is_a_value_error() -> None:
+    assert issubclass(ProtocolError, ValueError)
+
+
+# --- VERIFY ----------------------------------------------------------------------------
+
+
+def test_current_verify_with_iso_delivered_at() -> None:
+    document = verify_document("abc123")
+    document["meta"] = {"deliveredAt": ISO_DELIVERED}
+    assert parse_verify(document) == Verify(challenge="abc123", legacy=False)
+
+
+@pytest.mark.parametrize("event_name", ["verify", "VERIFY", "Verify"])
+def test_legacy_v2_verify(event_name: str) -> None:
+    document = {"version": "2.0", "eventName": event_name, "payload": {"challenge": "abc"}}
+    assert parse_verify(document) == Verify(challenge="abc", legacy=True)
+
+
+def test_legacy_verify_reads_only_the_payload_challenge() -> None:
+    document = {"eventName": "verify", "data": {"challenge": "abc"}}
+    with pytest.raises(ProtocolError, match="without a challenge"):
+        parse_verify(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({}, id="empty"),
+        pytest.param({"eventType": "VEHICLE_STATE"}, id="state"),
+        pytest.param({"eventType": "verify", "data": {"challenge": "x"}}, id="lowercase-type"),
+        pytest.param({"eventName": "vehicle_state"}, id="legacy-other"),
+        pytest.param({"eventName": None}, id="legacy-null"),
+    ],
+)
+def test_non_verify_documents_are_not_verify(document: dict[str, Any]) -> None:
+    assert parse_verify(document) is None
+
+
+def test_challenge_of_exactly_the_limit_is_answered() -> None:
+    challenge = "a" * MAX_CHALLENGE_LENGTH
+    assert MAX_CHALLENGE_LENGTH == 256
+    assert parse_verify(verify_document(challenge)) == Verify(challenge=challenge, legacy=False)
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        "k3Jq9ZtR2wLm8xVb",
+        "with spaces and symbols !@#$%^&*()",
+        "ünïcödé",
+        "contains eventType without quotes",
+        "ends with {",
+        " leading space is fine",
+    ],
+)
+def test_plausible_challenges_are_answered(challenge: str) -> None:
+    verify = parse_verify(verify_document(challenge))
+    assert verify == Verify(challenge=challenge, legacy=False)
+    assert verify_answer(TOKEN, verify) == {
+        "challenge": smartcar_hmac(TOKEN, challenge.encode("utf-8"))
+    }
+
+
+@pytest.mark.parametrize(
+    ("challenge", "reason"),
+    [
+        pytest.param("a" * (MAX_CHALLENGE_LENGTH + 1), "challenge too long", id="too-long"),
+        pytest.param('{"eventType":"VEHICLE_STATE"}', "looks like a JSON", id="object"),
+        pytest.param("[1, 2]", "looks like a JSON", id="array"),
+        pytest.param('   {"a": 1}', "looks like a JSON", id="object-after-spaces"),
+        pytest.param('\n\t [{"a": 1}]', "looks like a JSON", id="array-after-whitespace"),
+        pytest.param('x "eventType": "VEHICLE_STATE"', "looks like a JSON", id="eventType"),
+        pytest.param(None, "without a challenge", id="null"),
+        pytest.param("", "without a challenge", id="empty"),
+        pytest.param(12345, "without a challenge", id="number"),
+        pytest.param(["a"], "without a challenge", id="list"),
+        pytest.param({"a": 1}, "without a challenge", id="object-value"),
+    ],
+)
+def test_dangerous_or_missing_challenges_are_refused(challenge: Any, reason: str) -> None:
+    with pytest.raises(ProtocolError, match=reason):
+        parse_verify(verify_document(challenge))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({"eventType": "VERIFY"}, id="no-data"),
+        pytest.param({"eventType": "VERIFY", "data": "challenge"}, id="data-not-object"),
+        pytest.param({"eventType": "VERIFY", "data": {}}, id="data-empty"),
+        pytest.param({"eventName": "verify"}, id="legacy-no-payload"),
+        pytest.param({"eventName": "verify", "payload": {"challenge": 7}}, id="legacy-number"),
+    ],
+)
+def test_verify_without_a_usable_challenge_is_refused(document: dict[str, Any]) -> None:
+    with pytest.raises(ProtocolError, match="without a challenge"):
+        parse_verify(document)
+
+
+def test_refused_forgery_would_have_been_a_valid_signature() -> None:
+    """The oracle guard matters: the answer to a JSON challenge signs that JSON."""
+    forged = b'{"eventType":"VEHICLE_STATE","data":{"vehicle":{"id":"x"}}}'
+    leaked = smartcar_hmac(TOKEN, forged)
+    assert signature_matches(TOKEN, forged, leaked)
+    with pytest.raises(ProtocolError):
+        parse_verify(verify_document(forged.decode()))
+
+
+# --- Envelope --------------------------------------------------------------------------
+
+
+def test_vehicle_id_from_data_vehicle() -> None:
+    event = parse_event(envelope(data={"vehicle": {"id": "inner"}}, vehicleId="outer"))
+    assert isinstance(event, VehicleState)
+    assert event.vehicle.id == "inner"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({}, id="no-vehicle"),
+        pytest.param({"vehicle": {}}, id="vehicle-without-id"),
+        pytest.param({"vehicle": {"id": ""}}, id="empty-id"),
+        pytest.param({"vehicle": {"id": 42}}, id="numeric-id"),
+        pytest.param({"vehicle": "abc"}, id="vehicle-not-object"),
+    ],
+)
+def test_vehicle_id_falls_back_to_top_level_vehicle_id(data: dict[str, Any]) -> None:
+    event = parse_event(envelope(data=data, vehicleId="outer"))
+    assert isinstance(event, VehicleState)
+    assert event.vehicle == VehicleInfo(id="outer", make=None, model=None, year=None)
+
+
+@pytest.mark.parametrize("event_type", ["VEHICLE_STATE", "VEHICLE_ERROR"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({}, id="none"),
+        pytest.param({"vehicleId": ""}, id="empty"),
+        pytest.param({"vehicleId": None}, id="null"),
+        pytest.param({"vehicleId": 7}, id="number"),
+    ],
+)
+def test_event_without_vehicle_id_is_a_protocol_error(
+    event_type: str, extra: dict[str, Any]
+) -> None:
+    with pytest.raises(ProtocolError, match="without a vehicle id") as caught:
+        parse_event(envelope(event_type, data={"vehicle": {"make": "KIA"}}, **extra))
+    assert caught.value.reason == "event without a vehicle id"
+
+
+@pytest.mark.parametrize("event_type", ["VEHICLE_STATE", "VEHICLE_ERROR"])
+def test_missing_data_object_is_a_protocol_error(event_type: str) -> None:
+    document = envelope(event_type)
+    document["data"] = None
+    with pytest.raises(ProtocolError):
+        parse_event(document)
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (2023, 2023),
+        ("2023", None),
+        (True, None),
+        (None, None),
+        (2023.0, None),
+    ],
+)
+def test_vehicle_year_is_an_integer_or_nothing(year: Any, expected: int | None) -> None:
+    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID, "year": year}}))
+    assert isinstance(event, VehicleState)
+    assert event.vehicle.year == expected
+
+
+def test_vehicle_make_and_model_must_be_text() -> None:
+    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID, "make": 5, "model": ""}}))
+    assert isinstance(event, VehicleState)
+    assert event.vehicle.make is None
+    assert event.vehicle.model is None
+
+
+@pytest.mark.parametrize(
+    ("delivered_at", "expected"),
+    [
+        pytest.param(1766996102035, 1766996102035, id="int-ms"),
+        pytest.param(ISO_DELIVERED, ISO_DELIVERED_MS, id="iso-z"),
+        pytest.param("2025-12-29T09:15:02.117+01:00", ISO_DELIVERED_MS, id="iso-offset"),
+        pytest.param(1766996102035.9, 1766996102035, id="float"),
+        pytest.param(0, None, id="zero-is-unknown"),
+        pytest.param(None, None, id="null"),
+        pytest.param("", None, id="empty-string"),
+        pytest.param("yesterday", None, id="not-a-date"),
+        pytest.param(True, None, id="bool"),
+        pytest.param([1], None, id="list"),
+    ],
+)
+def test_delivered_at_as_int_or_iso_string(delivered_at: Any, expected: int | None) -> None:
+    event = parse_event(envelope(meta={"deliveredAt": delivered_at}))
+    assert isinstance(event, VehicleState)
+    assert event.delivered_at == expected
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_naive_iso_timestamp_is_read_as_utc_whatever_the_host_zone(
+    zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        assert parse_timestamp("2025-12-29T08:15:02.117") == ISO_DELIVERED_MS
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0001-01-01T00:00:00", -62135596800000),
+        ("0001-01-01T00:00:00-12:00", -62135553600000),
+        ("9999-12-31T23:59:59+14:00", 253402250399000),
+        ("1970-01-01T00:00:00Z", None),  # zero is unknown, as for integers
+        ("2025-12-29", 1766966400000),
+        ("2025-02-30T00:00:00Z", None),
+    ],
+)
+def test_extreme_iso_timestamps_do_not_crash(value: str, expected: int | None) -> None:
+    assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        pytest.param({"mode": "TEST"}, id="test"),
+        pytest.param({"mode": "LIVE"}, id="live"),
+        pytest.param({"mode": "SIMULATED"}, id="simulated"),
+    ],
+)
+def test_mode_is_kept(meta: dict[str, Any]) -> None:
+    for event_type in ("VEHICLE_STATE", "VEHICLE_ERROR", "SOMETHING_NEW"):
+        event = parse_event(envelope(event_type, meta=meta))
+        assert event.mode == meta["mode"]
+
+
+def test_test_mode_constant_matches_the_wire() -> None:
+    event = parse_event(envelope(meta={"mode": "TEST"}))
+    assert event.mode == MODE_TEST
+
+
+@pytest.mark.parametrize("meta", [None, "LIVE", [], {}])
+def test_missing_or_malformed_meta_is_tolerated(meta: Any) -> None:
+    document = envelope()
+    document["meta"] = meta
+    event = parse_event(document)
+    assert isinstance(event, VehicleState)
+    assert event.mode is None
+    assert event.delivered_at is None
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        pytest.param("VEHICLE_COMMAND", id="new-type"),
+        pytest.param("vehicle_state", id="wrong-case"),
+        pytest.param(None, id="missing"),
+        pytest.param(3, id="number"),
+        pytest.param("VERIFY", id="verify-reaching-the-event-parser"),
+    ],
+)
+def test_unknown_event_type_is_an_unknown_event(event_type: Any) -> None:
+    document = envelope(data={}, meta={"mode": "TEST"})
+    document["eventType"] = event_type
+    event = parse_event(document)
+    assert event == UnknownEvent(
+        event_id="event-1",
+        event_type=event_type if isinstance(event_type, str) else None,
+        mode="TEST",
+    )
+
+
+def test_unknown_event_needs_no_vehicle() -> None:
+    event = parse_event({"eventType": "SOMETHING"})
+    assert event == UnknownEvent(event_id=None, event_type="SOMETHING", mode=None)
+
+
+def test_unknown_envelope_fields_are_ignored() -> None:
+    document = envelope(
+        data={
+            "vehicle": {"id": VEHICLE_ID, "vin": "WVW123", "colour": "red"},
+            "user": {"id": "user-1", "email": "x@example.com"},
+            "signals": [{"code": "odometer-traveleddistance", "body": {"value": 1}}],
+            "somethingNew": {"a": 1},
+        },
+        meta={"deliveredAt": 5, "deliveryTime": 9, "signalCount": 1, "version": "4.0"},
+        somethingElse=[1, 2, 3],
+    )
+    event = parse_event(document)
+    assert isinstance(event, VehicleState)
+    assert event.user_id == "user-1"
+    assert event.delivered_at == 5
+    assert [signal.code for signal in event.signals] == ["odometer-traveleddistance"]
+
+
+def test_event_id_missing_is_none() -> None:
+    document = envelope()
+    del document["eventId"]
+    event = parse_event(document)
+    assert event.event_id is None
+
+
+# --- Triggers --------------------------------------------------------------------------
+
+
+def triggers_of(document: dict[str, Any]) -> tuple[Trigger, ...]:
+    """The triggers the parser reads from a VEHICLE_STATE document."""
+    event = parse_event(document)
+    assert isinstance(event, VehicleState)
+    return event.triggers
+
+
+def in_data(*triggers: Any) -> dict[str, Any]:
+    """A VEHICLE_STATE with ``data.triggers`` (variant A's place)."""
+    return envelope(data={"vehicle": {"id": VEHICLE_ID}, "triggers": list(triggers)})
+
+
+def at_top(*triggers: Any) -> dict[str, Any]:
+    """A VEHICLE_STATE with top-level ``triggers`` (variants B and C)."""
+    return envelope(triggers=list(triggers))
+
+
+@pytest.mark.parametrize(
+    ("document", "expected", "first"),
+    [
+        pytest.param(
+            in_data(
+                {
+                    "code": "tractionbattery-stateofcharge",
+                    "name": "StateOfCharge",
+                    "group": "TractionBattery",
+                }
+            ),
+            (Trigger("SIGNAL_UPDATED", "tractionbattery-stateofcharge"),),
+            False,
+            id="A",
+        ),
+        pytest.param(
+            in_data({"code": "Charge-IsCharging"}),
+            (Trigger("SIGNAL_UPDATED", "charge-ischarging"),),
+            False,
+            id="A-code-lowercased",
+        ),
+        pytest.param(
+            in_data({"code": "FIRST_DELIVERY"}),
+            (Trigger(FIRST_DELIVERY, None),),
+            True,
+            id="A-first",
+        ),
+        pytest.param(
+            at_top(
+                {
+                    "type": "SIGNAL_UPDATED",
+                    "signal": {"code": "charge-energyadded", "name": "EnergyAdded"},
+                }
+            ),
+            (Trigger("SIGNAL_UPDATED", "charge-energyadded"),),
+            False,
+            id="B",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED", "signal": {"group": "Charge", "name": "Wattage"}}),
+            (Trigger("SIGNAL_UPDATED", "charge-wattage"),),
+            False,
+            id="B-group-and-name-only",
+        ),
+        pytest.param(
+            at_top({"type": "FIRST_DELIVERY"}),
+            (Trigger(FIRST_DELIVERY, None),),
+            True,
+            id="B-first",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED", "signal": "Odometer.TraveledDistance"}),
+            (Trigger("SIGNAL_UPDATED", "odometer-traveleddistance"),),
+            False,
+            id="C",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED", "signal": "closure-islocked"}),
+            (Trigger("SIGNAL_UPDATED", "closure-islocked"),),
+            False,
+            id="C-plain-code",
+        ),
+        pytest.param(
+            at_top({"signal": "Charge.IsCharging"}),
+            (Trigger("SIGNAL_UPDATED", "charge-ischarging"),),
+            False,
+            id="C-without-type",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED"}),
+            (Trigger("SIGNAL_UPDATED", None),),
+            False,
+            id="type-without-signal",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED", "signal": ""}),
+            (Trigger("SIGNAL_UPDATED", None),),
+            False,
+            id="empty-signal-string",
+        ),
+        pytest.param(
+            at_top({"type": "SIGNAL_UPDATED", "signal": {"name": "Orphan"}}),
+            (Trigger("SIGNAL_UPDATED", None),),
+            False,
+            id="signal-object-without-code",
+        ),
+        pytest.param(
+            at_top(
+                {"type": "SIGNAL_UPDATED", "signal": "Charge.IsCharging"},
+                {"type": "FIRST_DELIVERY"},
+            ),
+            (Trigger("SIGNAL_UPDATED", "charge-ischarging"), Trigger(FIRST_DELIVERY, None)),
+            True,
+            id="first-among-several",
+        ),
+        pytest.param(
+            at_top("Charge.IsCharging", None, 3, {"type": "SIGNAL_UPDATED", "signal": 5}),
+            (Trigger("SIGNAL_UPDATED", None),),
+            False,
+            id="non-objects-skipped",
+        ),
+        pytest.param(envelope(), (), False, id="no-triggers"),
+    ],
+)
+def test_trigger_shapes(
+    document: dict[str, Any], expected: tuple[Trigger, ...], first: bool
+) -> None:
+    event = parse_event(document)
+    assert isinstance(event, VehicleState)
+    assert event.triggers == expected
+    assert event.first_delivery is first
+
+
+def test_top_level_triggers_win_over_data_triggers() -> None:
+    document = in_data({"code": "FIRST_DELIVERY"})
+    document["triggers"] = [{"type": "SIGNAL_UPDATED", "signal": "Charge.IsCharging"}]
+    assert triggers_of(document) == (Trigger("SIGNAL_UPDATED", "charge-ischarging"),)
+
+
+def test_triggers_not_a_list_are_ignored() -> None:
+    assert triggers_of(at_top()) == ()
+    document = envelope(triggers={"type": "FIRST_DELIVERY"})
+    assert triggers_of(document) == ()
+
+
+# --- Signals ---------------------------------------------------------------------------
+
+
+def test_signal_with_retrieved_at() -> None:
+    signal = only_signal(
+        {
+            "code": "odometer-traveleddistance",
+            "body": {"value": 1, "unit": "km"},
+            "meta": {"oemUpdatedAt": 1000, "retrievedAt": 2000},
+        }
+    )
+    assert (signal.oem_updated_at, signal.retrieved_at) == (1000, 2000)
+
+
+def test_signal_with_fetched_at() -> None:
+    signal = only_signal(
+        {
+            "code": "odometer-traveleddistance",
+            "body": {"value": 1, "unit": "km"},
+            "meta": {"oemUpdatedAt": 1000, "fetchedAt": 3000},
+        }
+    )
+    assert (signal.oem_updated_at, signal.retrieved_at) == (1000, 3000)
+
+
+def test_retrieved_at_wins_over_fetched_at() -> None:
+    signal = only_signal(
+        {"code": "x-y", "body": {}, "meta": {"retrievedAt": 2000, "fetchedAt": 3000}}
+    )
+    assert signal.retrieved_at == 2000
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        pytest.param({"oemUpdatedAt": 0, "retrievedAt": 0}, id="zeros-on-static-attributes"),
+        pytest.param({}, id="empty"),
+        pytest.param(None, id="null"),
+        pytest.param("soon", id="not-an-object"),
+    ],
+)
+def test_unknown_signal_timestamps_are_none(meta: Any) -> None:
+    signal = only_signal(
+        {"code": "vehicleidentification-vin", "body": {"value": "X"}, "meta": meta}
+    )
+    assert signal.oem_updated_at is None
+    assert signal.retrieved_at is None
+    assert signal.body == {"value": "X"}
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        pytest.param(None, id="absent"),
+        pytest.param({"value": "SUCCESS"}, id="success"),
+        pytest.param({}, id="empty"),
+        pytest.param("SUCCESS", id="status-as-string"),
+    ],
+)
+def test_successful_signal_status_variants(status: Any) -> None:
+    item: dict[str, Any] = {"code": "charge-ischarging", "body": {"value": True}}
+    if status is not None:
+        item["status"] = status
+    signal = only_signal(item)
+    assert signal.error is None
+    assert signal.body == {"value": True}
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        pytest.param(
+            {"value": "ERROR", "error": {"type": "COMPATIBILITY", "code": "VEHICLE_NOT_CAPABLE"}},
+            SignalError("COMPATIBILITY", "VEHICLE_NOT_CAPABLE"),
+            id="compatibility",
+        ),
+        pytest.param(
+            {"value": "ERROR", "error": {"type": "PERMISSION", "code": None}},
+            SignalError("PERMISSION", None),
+            id="permission-null-code",
+        ),
+        pytest.param(
+            {"value": "ERROR", "error": {"type": "SERVER", "code": "INTERNAL"}},
+            SignalError("SERVER", "INTERNAL"),
+            id="server",
+        ),
+        pytest.param({"value": "ERROR"}, SignalError("ERROR", None), id="error-without-details"),
+        pytest.param({"value": "UNAVAILABLE"}, SignalError("UNAVAILABLE", None), id="unavailable"),
+    ],
+)
+def test_error_status_drops_any_body(status: dict[str, Any], expected: SignalError) -> None:
+    signal = only_signal({"code": "charge-ischarging", "status": status, "body": {"value": True}})
+    assert signal.error == expected
+    assert signal.body is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param({"code": "location-isathome"}, id="no-body-no-status"),
+        pytest.param({"code": "location-isathome", "body": None}, id="null-body"),
+        pytest.param({"code": "location-isathome", "body": 5}, id="scalar-body"),
+        pytest.param({"code": "location-isathome", "body": [1]}, id="list-body"),
+        pytest.param(
+            {"code": "location-isathome", "status": {"value": "SUCCESS"}},
+            id="success-without-body",
+        ),
+    ],
+)
+def test_signal_without_a_body_is_unavailable(item: dict[str, Any]) -> None:
+    signal = only_signal(item)
+    assert signal.body is None
+    assert signal.error == SignalError(type="UNAVAILABLE", code=None)
+
+
+def test_null_value_inside_body_is_kept() -> None:
+    signal = only_signal({"code": "closure-sunroof", "body": {"isOpen": None}})
+    assert signal.error is None
+    assert signal.body == {"isOpen": None}
+
+
+def test_signal_code_from_group_and_name_when_code_missing() -> None:
+    signal = only_signal({"group": "TractionBattery", "name": "StateOfCharge", "body": {}})
+    assert signal.code == "tractionbattery-stateofcharge"
+
+
+def test_signal_code_is_lowercased() -> None:
+    assert only_signal({"code": "Charge-IsCharging", "body": {}}).code == "charge-ischarging"
+
+
+def test_signal_code_helper() -> None:
+    assert signal_code("TractionBattery", "StateOfCharge") == "tractionbattery-stateofcharge"
+
+
+def test_unknown_signals_and_fields_are_kept() -> None:
+    event = state_with(
+        {
+            "code": "futuregroup-brandnewsignal",
+            "name": "BrandNewSignal",
+            "group": "FutureGroup",
+            "body": {"value": 3, "unit": "furlongs", "extra": {"nested": True}},
+            "meta": {"oemUpdatedAt": 10, "retrievedAt": 20, "somethingNew": 1},
+            "unexpected": "ignored",
+        },
+    )
+    (signal,) = event.signals
+    assert signal == Signal(
+        code="futuregroup-brandnewsignal",
+        body={"value": 3, "unit": "furlongs", "extra": {"nested": True}},
+        error=None,
+        oem_updated_at=10,
+        retrieved_at=20,
+    )
+
+
+def test_signals_without_any_code_or_not_objects_are_skipped() -> None:
+    event = state_with(
+        {"name": "NoGroup", "body": {}},
+        {"group": "NoName", "body": {}},
+        {"code": "", "body": {}},
+        "charge-ischarging",
+        None,
+        7,
+        {"code": "charge-ischarging", "body": {"value": False}},
+    )
+    assert [signal.code for signal in event.signals] == ["charge-ischarging"]
+
+
+@pytest.mark.parametrize("signals", [None, {}, "x", {"charge-ischarging": {"value": True}}])
+def test_signals_not_a_list_means_no_signals(signals: Any) -> None:
+    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": signals}))
+    assert isinstance(event, VehicleState)
+    assert event.signals == ()
+
+
+def test_user_id_missing_is_none() -> None:
+    event = state_with()
+    assert event.user_id is None
+
+
+# --- VEHICLE_ERROR ---------------------------------------------------------------------
+
+
+def full_error(**overrides: Any) -> dict[str, Any]:
+    """One VEHICLE_ERROR item with every documented field."""
+    item: dict[str, Any] = {
+        "type": "PERMISSION",
+        "code": None,
+        "state": "ERROR",
+        "description": "Permission missing",
+        "suggestedUserMessage": "Reconnect",
+        "docURL": "https://example.com/doc",
+        "resolution": {"type": "REAUTHENTICATE"},
+        "signals": [{"code": "charge-ischarging", "name": "IsCharging", "group": "Charge"}],
+    }
+    item.update(overrides)
+    return item
+
+
+def test_vehicle_error_with_signal_objects() -> None:
+    (item,) = error_with(
+        full_error(
+            signals=[
+                {"code": "charge-ischarging"},
+                {"group": "TractionBattery", "name": "StateOfCharge"},
+                {"name": "NoGroup"},
+            ]
+        )
+    ).errors
+    assert item.signals == ("charge-ischarging", "tractionbattery-stateofcharge")
+    assert item.type == "PERMISSION"
+    assert item.code is None
+    assert item.resolution == "REAUTHENTICATE"
+
+
+def test_vehicle_error_with_dotted_signal_strings() -> None:
+    (item,) = error_with(
+        full_error(signals=["VehicleUserAccount.Role", "charge-ischarging", "", 5, None])
+    ).errors
+    assert item.signals == ("vehicleuseraccount-role", "charge-ischarging")
+
+
+@pytest.mark.parametrize("signals", [None, "x", {}, []])
+def test_vehicle_error_without_signals_covers_the_vehicle(signals: Any) -> None:
+    overrides: dict[str, Any] = {"signals": signals}
+    item = full_error(**overrides)
+    if signals is None:
+        del item["signals"]
+    (parsed,) = error_with(item).errors
+    assert parsed.signals == ()
+
+
+@pytest.mark.parametrize(
+    "resolution",
+    [
+        pytest.param(None, id="null"),
+        pytest.param({"type": None}, id="type-null"),
+        pytest.param({}, id="empty"),
+        pytest.param("REAUTHENTICATE", id="string-not-object"),
+    ],
+)
+def test_vehicle_error_without_resolution_type(resolution: Any) -> None:
+    (item,) = error_with(full_error(resolution=resolution)).errors
+    assert item.resolution is None
+
+
+def test_vehicle_error_resolved_state() -> None:
+    item = {"type": "VEHICLE_STATE", "code": "ASLEEP", "state": "RESOLVED"}
+    (parsed,) = error_with(item).errors
+    assert parsed.resolved
+    assert parsed.description is None
+    assert parsed.suggested_user_message is None
+    assert parsed.doc_url is None
+    assert parsed.resolution is None
+    assert parsed.signals == ()
+
+
+@pytest.mark.parametrize("state", ["ERROR", None, "resolved", "OPEN"])
+def test_vehicle_error_not_resolved_unless_state_is_resolved(state: Any) -> None:
+    (parsed,) = error_with(full_error(state=state)).errors
+    assert not parsed.resolved
+
+
+def test_vehicle_error_items_that_are_not_objects_are_skipped() -> None:
+    event = error_with("ERROR", None, full_error(), 4)
+    assert len(event.errors) == 1
+
+
+@pytest.mark.parametrize("errors", [None, {}, "x"])
+def test_vehicle_error_without_error_list(errors: Any) -> None:
+    event = parse_event(
+        envelope("VEHICLE_ERROR", data={"vehicle": {"id": VEHICLE_ID}, "errors": errors})
+    )
+    assert isinstance(event, VehicleError)
+    assert event.errors == ()
+
+
+def test_vehicle_error_envelope_fields() -> None:
+    event = parse_event(
+        envelope(
+            "VEHICLE_ERROR",
+            data={"user": {"id": "u"}, "errors": []},
+            meta={"deliveredAt": ISO_DELIVERED, "mode": "TEST"},
+            vehicleId="top-level",
+        )
+    )
+    assert event == VehicleError(
+        event_id="event-1",
+        vehicle=VehicleInfo(id="top-level", make=None, model=None, year=None),
+        user_id="u",
+        errors=(),
+        delivered_at=ISO_DELIVERED_MS,
+        mode="TEST",
+    )
