@@ -693,6 +693,23 @@ def test_resolved_clears_only_the_matching_type_and_code() -> None:
     assert vehicle.blocked == {SOC: ("PERMISSION", None)}
 
 
+def test_signal_stays_blocked_while_another_error_names_it() -> None:
+    """Two open errors name one signal: resolving one leaves the other blocking it."""
+    fleet = Fleet()
+    fleet.apply_state(state(value(SOC, 50, oem=T0)), NOW)
+    fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC)))
+    fleet.apply_error(vehicle_error(item("CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", SOC)))
+    applied = fleet.apply_error(
+        vehicle_error(item("CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", resolved=True))
+    )
+    vehicle = fleet.vehicles["car-1"]
+    assert vehicle.blocked == {SOC: ("PERMISSION", None)}
+    assert vehicle.value(SOC) is None
+    assert applied.changed == {SOC}  # the blocking error changed; the entity re-checks
+    fleet.apply_error(vehicle_error(item("PERMISSION", None, resolved=True)))
+    assert vehicle.value(SOC) == {"value": 50, "unit": "km"}
+
+
 def test_resolving_an_error_that_was_never_open_changes_nothing() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(SOC, 50, oem=T0)), NOW)

@@ -85,6 +85,13 @@ class Vehicle:
             return None
         return state.body
 
+    def blocking_error(self, code: str) -> ErrorKey | None:
+        """An open, non-transient vehicle error that names the signal, if any."""
+        for key, item in self.errors.items():
+            if item.code not in TRANSIENT_ERRORS and code in item.signals:
+                return key
+        return None
+
     @property
     def out_of_reach(self) -> bool:
         """Whether Smartcar says the car is asleep or unreachable right now."""
@@ -186,7 +193,11 @@ class Fleet:
             if item.resolved:
                 vehicle.errors.pop(key, None)
                 for code in [code for code, by in vehicle.blocked.items() if by == key]:
-                    del vehicle.blocked[code]
+                    # Another open error may name the same signal: it keeps it blocked.
+                    if (still := vehicle.blocking_error(code)) is not None:
+                        vehicle.blocked[code] = still
+                    else:
+                        del vehicle.blocked[code]
                 continue
             vehicle.errors[key] = item
             if item.code not in TRANSIENT_ERRORS:
