@@ -6,10 +6,11 @@ import json
 import logging
 
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 from homeassistant.components.webhook import async_handle_webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.util.aiohttp import MockRequest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartcar.const import LOGGER, MAX_BODY_BYTES
 
