@@ -18,6 +18,7 @@ from .entity import (
     async_add_catalog_entities,
     index_by_signal,
 )
+from .runtime import STATUS
 from .signals import VALUE, Read
 
 if TYPE_CHECKING:
@@ -174,13 +175,15 @@ BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
             Read("status"),
             on_fn=is_alert,
             entity_category=DIAGNOSTIC,
+            # 21 systems: enabled on demand, so each car does not carry 21 more entities.
+            entity_registry_enabled_default=False,
         )
         for system in DIAGNOSTIC_SYSTEMS
     ),
     # The vehicle itself: whether deliveries keep arriving.
     _flag(
         "reporting",
-        None,
+        STATUS,
         B.CONNECTIVITY,
         entity_category=DIAGNOSTIC,
         vehicle_value=lambda runtime, vehicle: (runtime.is_reporting(vehicle.id), {}),

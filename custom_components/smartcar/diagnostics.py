@@ -28,7 +28,7 @@ from .const import (
     RECENT_DELIVERIES,
 )
 from .device_tracker import CATALOG as TRACKER_CATALOG
-from .runtime import NICKNAME, VIN
+from .runtime import NICKNAME, VEHICLE_TOPICS, VIN
 from .sensor import CATALOG as SENSOR_CATALOG
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ CATALOG_SIGNALS: Final = frozenset(
     code
     for catalog in (SENSOR_CATALOG, BINARY_SENSOR_CATALOG, TRACKER_CATALOG)
     for code in catalog
-    if code is not None
+    if code not in VEHICLE_TOPICS
 )
 
 DELIVERED: Final = "delivered"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
 from .signals import VALUE, Read
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ class SmartcarEntity(Entity):
         self._runtime = runtime
         self._vehicle_id = vehicle_id
         self._attr_unique_id = f"{vehicle_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
+        self._attr_device_info = runtime.device_info(vehicle_id)
         self._shown: tuple[Any, ...] | None = None
 
     @property
@@ -146,10 +145,13 @@ class SmartcarEntity(Entity):
 
 def value_times(state: SignalState) -> dict[str, Any]:
     """The attributes every signal entity carries: when its value was recorded and fetched."""
-    return {
-        "recorded_at": _iso(state.recorded_at),
-        "retrieved_at": _iso(state.retrieved_at),
-    }
+    return _value_times(state.recorded_at, state.retrieved_at)
+
+
+@lru_cache(maxsize=4096)
+def _value_times(recorded_at: int | None, retrieved_at: int | None) -> dict[str, Any]:
+    # Shared by every entity of a signal (and of a delivery): built once, never mutated.
+    return {"recorded_at": _iso(recorded_at), "retrieved_at": _iso(retrieved_at)}
 
 
 def _iso(milliseconds: int | None) -> str | None:

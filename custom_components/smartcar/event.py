@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 
-from .const import DOMAIN
+from .runtime import DELIVERY
 from .transitions import TRANSITION_TYPES
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ async def async_setup_entry(
 
     @callback
     def add(vehicle: Vehicle, codes: Collection[str | None]) -> None:
-        if None in codes:  # the vehicle itself is new
+        if DELIVERY in codes:  # the vehicle itself is new
             async_add_entities([SmartcarEventEntity(runtime, vehicle.id)])
 
     entry.async_on_unload(runtime.async_add_signals_listener(add))
@@ -56,7 +55,7 @@ class SmartcarEventEntity(EventEntity):
         self._runtime = runtime
         self._vehicle_id = vehicle_id
         self._attr_unique_id = f"{vehicle_id}_{DESCRIPTION.key}"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
+        self._attr_device_info = runtime.device_info(vehicle_id)
 
     async def async_added_to_hass(self) -> None:
         """Follow the vehicle's transitions."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 import hashlib
 import hmac
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 
@@ -70,16 +70,16 @@ class Verify:
     legacy: bool
 
 
-@dataclass(frozen=True, slots=True)
-class SignalError:
+class SignalError(NamedTuple):
     """Why Smartcar could not deliver one signal (``COMPATIBILITY``, ``PERMISSION``...)."""
 
     type: str | None
     code: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
+# Signals are the bulk of every delivery (up to ~85 each): an immutable named tuple is built
+# about three times faster than a frozen dataclass, which the benchmark showed mattered.
+class Signal(NamedTuple):
     """One signal of a VEHICLE_STATE delivery.
 
     ``body`` is the signal's value object as delivered (``None`` when in error).
@@ -298,6 +298,26 @@ def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
 def _signal(item: Any) -> Signal | None:
     if not isinstance(item, dict):
         return None
+    # Fast path for the shape live deliveries use (no status, lower-case code, integer
+    # times); anything else takes the tolerant path below.
+    code = item.get("code")
+    body = item.get("body")
+    meta = item.get("meta")
+    if (
+        type(code) is str
+        and code.islower()
+        and type(body) is dict
+        and type(meta) is dict
+        and "status" not in item
+    ):
+        oem = meta.get("oemUpdatedAt")
+        retrieved = meta.get("retrievedAt", meta.get("fetchedAt"))
+        if type(oem) is int and type(retrieved) is int:
+            return Signal(code, body, None, oem or None, retrieved or None)
+    return _tolerant_signal(item)
+
+
+def _tolerant_signal(item: JSONObject) -> Signal | None:
     code = _code_of(item)
     if code is None:
         return None

@@ -15,6 +15,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.core import Event as HassEvent
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -53,8 +54,15 @@ FIRMWARE: Final = "connectivitysoftware-currentfirmwareversion"
 VIN: Final = "vehicleidentification-vin"
 DEVICE_SIGNALS: Final = frozenset({NICKNAME, FIRMWARE, VIN})
 
-# Called with the signals a vehicle delivered a value for the first time; ``None`` in the
-# collection stands for the vehicle itself (first seen), for its vehicle-level entities.
+# Pseudo-signals of the vehicle itself, for its own entities: DELIVERY follows every
+# accepted delivery ("last update"), STATUS its reachability and errors ("reporting",
+# "vehicle error"), so those are not recomputed for every delivery.
+DELIVERY: Final = None
+STATUS: Final = "#status"
+VEHICLE_TOPICS: Final = (DELIVERY, STATUS)
+
+# Called with the signals a vehicle delivered a value for the first time; the vehicle
+# topics in the collection stand for the vehicle itself (first seen).
 type SignalsListener = Callable[[Vehicle, Collection[str | None]], None]
 type TransitionListener = Callable[[str], None]
 
@@ -90,8 +98,13 @@ class SmartcarRuntime:
         self._signals_listeners: list[SignalsListener] = []
         self._transition_listeners: defaultdict[str, list[TransitionListener]] = defaultdict(list)
         self._device_ids: dict[str, str] = {}
+        # VINs the Smartcar API listed (Connect entries): the device's serial number until
+        # the vehicle delivers its VIN signal.
+        self._listed_vins: dict[str, str] = {}
         self._stale_timers: dict[str, CALLBACK_TYPE] = {}
         self._not_reporting: set[str] = set()
+        self._reporting: dict[str, bool] = {}
+        self._device_infos: dict[str, DeviceInfo] = {}
         self._save_pending = False
         self.signature_failures = 0
         self.last_verified_at: datetime | None = None
@@ -141,6 +154,12 @@ class SmartcarRuntime:
             return device.name_by_user or device.name or vehicle.id
         return vehicle.id
 
+    def device_info(self, vehicle_id: str) -> DeviceInfo:
+        """The link from an entity to its vehicle's device, one object per vehicle."""
+        if (info := self._device_infos.get(vehicle_id)) is None:
+            info = self._device_infos[vehicle_id] = DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
+        return info
+
     def device_id(self, vehicle_id: str) -> str | None:
         """The device registry id of a vehicle."""
         return self._device_ids.get(vehicle_id)
@@ -171,7 +190,7 @@ class SmartcarRuntime:
         self._signals_listeners.append(listener)
         for vehicle in self.fleet.vehicles.values():
             delivered = [code for code, state in vehicle.signals.items() if state.body is not None]
-            listener(vehicle, [None, *delivered])
+            listener(vehicle, [*VEHICLE_TOPICS, *delivered])
         return lambda: self._signals_listeners.remove(listener)
 
     @callback
@@ -234,24 +253,30 @@ class SmartcarRuntime:
         if applied.new_vehicle or applied.info_changed or applied.changed & DEVICE_SIGNALS:
             self._update_device(vehicle)
         new: Collection[str | None] = (
-            {None, *applied.first_values} if applied.new_vehicle else applied.first_values
+            {*VEHICLE_TOPICS, *applied.first_values}
+            if applied.new_vehicle
+            else applied.first_values
         )
         if new:
             for signals_listener in self._signals_listeners:
                 signals_listener(vehicle, new)
         for code in applied.changed:
-            for listener in self._listeners.get((vehicle.id, code), ()):
-                listener()
+            self._notify(vehicle.id, code)
         is_state = isinstance(event, VehicleState)
+        if is_state:
+            self._notify(vehicle.id, DELIVERY)
         if is_state or applied.errors_changed:
             self._check_reporting(vehicle.id)
-            for listener in self._listeners.get((vehicle.id, None), ()):
-                listener()
         if applied.errors_changed:
+            self._notify(vehicle.id, STATUS)
             async_sync_vehicle_errors(self.hass, vehicle, self.vehicle_name(vehicle))
         transitions = self._fire_transitions(applied) if is_state else []
         self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
         self._schedule_save()
+
+    def _notify(self, vehicle_id: str, code: str | None) -> None:
+        for listener in self._listeners.get((vehicle_id, code), ()):
+            listener()
 
     def _fire_transitions(self, applied: Applied) -> list[str]:
         vehicle = applied.vehicle
@@ -289,7 +314,13 @@ class SmartcarRuntime:
     def _check_reporting(self, vehicle_id: str) -> None:
         """Keep the "not reporting" repair and the staleness timer in step with the vehicle."""
         vehicle = self.fleet.vehicles.get(vehicle_id)
-        if vehicle is None or vehicle.last_delivery_at is None:
+        if vehicle is None:
+            return
+        reporting = self.is_reporting(vehicle_id)
+        if self._reporting.get(vehicle_id) != reporting:
+            self._reporting[vehicle_id] = reporting
+            self._notify(vehicle_id, STATUS)
+        if vehicle.last_delivery_at is None:
             return
         stale_at = self._stale_at(vehicle.last_delivery_at)
         stale = dt_util.utcnow() >= stale_at
@@ -303,6 +334,7 @@ class SmartcarRuntime:
             self._not_reporting.add(vehicle_id)
         else:
             self._not_reporting.discard(vehicle_id)
+        self._reporting.pop(vehicle_id, None)
         async_set_issue(
             self.hass,
             vehicle_issue_prefix(NOT_REPORTING, vehicle_id),
@@ -320,8 +352,6 @@ class SmartcarRuntime:
         # Deliveries since the timer was set moved the deadline; checking re-arms it.
         del self._stale_timers[vehicle_id]
         self._check_reporting(vehicle_id)
-        for listener in self._listeners.get((vehicle_id, None), ()):
-            listener()
 
     @callback
     def _cancel_timers(self) -> None:
@@ -386,6 +416,14 @@ class SmartcarRuntime:
 
     # --- Devices ------------------------------------------------------------------------
 
+    @callback
+    def async_add_listed_vehicle(self, vehicle: Vehicle, vin: str | None) -> None:
+        """Create the device of a vehicle the Smartcar API listed, before it delivers."""
+        if vin:
+            self._listed_vins[vehicle.id] = vin
+        # A vehicle that delivered already knows better than the list.
+        self._update_device(self.fleet.vehicles.get(vehicle.id) or vehicle)
+
     def _update_device(self, vehicle: Vehicle) -> None:
         make = display_make(vehicle.make)
         nickname = _text(vehicle.value(NICKNAME))
@@ -398,7 +436,7 @@ class SmartcarRuntime:
             model_id=str(vehicle.year) if vehicle.year else None,
             name=nickname or default_name,
             sw_version=_text(vehicle.value(FIRMWARE)),
-            serial_number=_text(vehicle.value(VIN)),
+            serial_number=_text(vehicle.value(VIN)) or self._listed_vins.get(vehicle.id),
         )
         self._device_ids[vehicle.id] = device.id
 

@@ -35,6 +35,7 @@ from .entity import (
     index_by_signal,
 )
 from .issues import is_actionable
+from .runtime import STATUS
 from .signals import VALUE, Read, UnitFamily, measure
 
 if TYPE_CHECKING:
@@ -479,7 +480,7 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     SmartcarSensorEntityDescription(
         key="vehicle_error",
         translation_key="vehicle_error",
-        signal=None,
+        signal=STATUS,
         device_class=D.ENUM,
         options=VEHICLE_ERROR_STATES,
         entity_category=DIAGNOSTIC,

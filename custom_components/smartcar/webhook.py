@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import hdrs
 from aiohttp.web import Request, Response, json_response
+import orjson
 
 from homeassistant.util import dt as dt_util
 
@@ -55,6 +56,12 @@ class Receiver(Protocol):
 
     def async_apply(self, event: Event) -> str | None:
         """Apply a verified event; ``None`` when events cannot be taken yet."""
+
+
+# The answers to accepted events, encoded once: every delivery gets one of these.
+_ANSWERS = {
+    result: orjson.dumps({"result": result}) for result in ("applied", "duplicate", "ignored")
+}
 
 
 class SmartcarWebhook:
@@ -126,7 +133,10 @@ class SmartcarWebhook:
             else ()
         )
         self._record(event_type, HTTPStatus.OK, result, signals, triggers)
-        return json_response({"result": result})
+        return Response(
+            body=_ANSWERS.get(result) or orjson.dumps({"result": result}),
+            content_type="application/json",
+        )
 
     def _reject(self, status: HTTPStatus, event_type: str | None, reason: str) -> Response:
         LOGGER.debug("Answered %s to a webhook request: %s", int(status), reason)
