@@ -154,10 +154,20 @@ class Fleet:
         changed: set[str] = set()
         first_values: set[str] = set()
         previous: dict[str, dict[str, Any] | None] = {}
+        blocked = vehicle.blocked
         for signal in event.signals:
             state = vehicle.signals.get(signal.code)
             if state is None:
                 state = vehicle.signals[signal.code] = SignalState()
+            elif (
+                # Most signals of a delivery repeat the value held: only the time moves.
+                signal.error is None
+                and state.error is None
+                and signal.body == state.body
+                and signal.code not in blocked
+            ):
+                state.stamp = max(state.stamp, ordering_time(signal, event.delivered_at))
+                continue
             old_body = state.body
             if _apply_signal(state, signal, event.delivered_at):
                 changed.add(signal.code)
@@ -165,7 +175,7 @@ class Fleet:
                 if old_body is None and state.body is not None:
                     first_values.add(signal.code)
             # A fresh value outranks a vehicle error that named this signal.
-            if signal.error is None and vehicle.blocked.pop(signal.code, None) is not None:
+            if signal.error is None and blocked.pop(signal.code, None) is not None:
                 changed.add(signal.code)
         return Applied(
             vehicle=vehicle,

@@ -80,8 +80,9 @@ def _charge_complete_at(state: SignalState) -> datetime | None:
 
 
 def _last_update(_runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, dict[str, Any]]:
+    # Whole seconds: a timestamp sensor shows no finer, and equal values write nothing.
     last = vehicle.last_delivery_at
-    return (dt_util.utc_from_timestamp(last / 1000) if last else None), {}
+    return (dt_util.utc_from_timestamp(last // 1000) if last else None), {}
 
 
 VEHICLE_ERROR_STATES = [
