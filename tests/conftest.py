@@ -80,6 +80,22 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
 
 
+@pytest.fixture(autouse=True)
+def no_deprecated_usage(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail on Home Assistant's report of a deprecated API used by this integration.
+
+    Home Assistant logs these ("Detected that custom integration 'smartcar' ...") instead of
+    raising DeprecationWarning, so pytest's warning filter alone would not catch them.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for record in caplog.records
+        if "custom integration 'smartcar'" in record.getMessage()
+    ]
+    assert not reports
+
+
 @pytest.fixture
 def config_entry() -> MockConfigEntry:
     """A Smartcar entry as the config flow creates it (without Cloud)."""

@@ -119,7 +119,7 @@ class SmartcarEntity(Entity):
         vehicle_value = self.entity_description.vehicle_value
         shown: tuple[Any, ...] = ()  # no value, or an error stands in its way: unavailable
         if vehicle is None:
-            pass
+            pass  # removed by the user; the entity goes with its device
         elif vehicle_value is not None:
             value, attributes = vehicle_value(self._runtime, vehicle)
             self._set_value(value)
