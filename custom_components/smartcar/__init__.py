@@ -13,6 +13,7 @@ from homeassistant.const import CONF_WEBHOOK_ID, Platform
 
 from .callback_url import async_delete_cloudhook
 from .const import CONF_CLOUDHOOK_URL, CONF_ERROR_CLOUDHOOK_URL, CONF_ERROR_WEBHOOK_ID, DOMAIN
+from .oauth import async_forget_listed_vehicle, async_setup_connect
 from .runtime import SmartcarRuntime, fleet_store
 from .webhook import SmartcarWebhook
 
@@ -29,6 +30,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     """Load stored values, open the webhook and set up the platforms."""
     runtime = await SmartcarRuntime.async_load(hass, entry)
     entry.runtime_data = runtime
+    # Smartcar Connect entries: devices of the subscribed vehicles, sign-in keepalive.
+    async_setup_connect(hass, entry, runtime)
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     async_register(
         hass,
@@ -78,4 +81,5 @@ async def async_remove_config_entry_device(
     for domain, vehicle_id in device.identifiers:
         if domain == DOMAIN:
             entry.runtime_data.async_forget_vehicle(vehicle_id)
+            async_forget_listed_vehicle(hass, entry, vehicle_id)
     return True

@@ -1,7 +1,15 @@
-"""Set up a Smartcar application: token, callback URL, and a wait for Smartcar's VERIFY.
+"""Set up a Smartcar application, with Smartcar Connect or with the webhook only.
 
-The webhook is live while the flow shows the URL, so the user can press "Verify" in the
-Smartcar Dashboard and watch Home Assistant confirm it, before the entry even exists.
+Smartcar Connect: choose the permissions, sign in (OAuth2 through application
+credentials), give the Application Management Token, create the Dashboard webhook for the
+callback URL shown and give its id, then pick the vehicles to subscribe to it.
+
+Webhook only: the token, the callback URL and the Dashboard steps; vehicles are connected
+and subscribed elsewhere.
+
+Both paths end in the same optional wait for Smartcar's VERIFY: the webhook is live while
+the flow shows the URL, so the user can press "Verify" in the Smartcar Dashboard and watch
+Home Assistant confirm it, before the entry even exists.
 """
 
 from __future__ import annotations
@@ -20,23 +28,47 @@ from homeassistant.components.webhook import (
     async_unregister,
 )
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
     ConfigEntry,
-    ConfigFlow,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID
+from homeassistant.const import CONF_NAME, CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
 
+from .api import (
+    DEFAULT_SCOPES,
+    SCOPES,
+    SmartcarAccountError,
+    SmartcarAuthError,
+    SmartcarBillingError,
+    SmartcarClient,
+    SmartcarCompatibilityError,
+    SmartcarError,
+    SmartcarNotFoundError,
+    SmartcarPermissionError,
+    SmartcarRateLimitError,
+    SmartcarVehicle,
+)
 from .callback_url import (
     CloudNotConnectedError,
     NoPublicURLError,
@@ -49,15 +81,30 @@ from .const import (
     CONF_ERROR_CLOUDHOOK_URL,
     CONF_ERROR_WEBHOOK_ID,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SCOPES,
+    CONF_SMARTCAR_WEBHOOK_ID,
     CONF_STALE_AFTER,
+    CONF_USER_ID,
+    CONF_VEHICLES,
     DASHBOARD_URL,
     DEFAULT_STALE_AFTER,
     DOMAIN,
+    LOGGER,
     VERIFY_TIMEOUT,
 )
+from .oauth import (
+    CredentialsUnavailableError,
+    async_entry_client,
+    listed_vehicles,
+    scope_string,
+)
+from .signals import display_make
 from .webhook import SmartcarWebhook
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    import logging
+
     from .protocol import Event
     from .runtime import Delivery
 
@@ -67,6 +114,40 @@ CONF_ERROR_CALLBACK: Final = "error_callback"
 # (an empty field, a pasted URL or sentence, stray inner whitespace).
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{15,255}")
 TOKEN_FIELD: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# Dashboard webhook ids are UUIDs; accept any id-like string, refuse URLs and sentences.
+WEBHOOK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{7,127}")
+SCOPES_FIELD: Final = SelectSelector(
+    SelectSelectorConfig(
+        options=list(SCOPES),
+        multiple=True,
+        mode=SelectSelectorMode.LIST,
+        translation_key=CONF_SCOPES,
+    )
+)
+
+
+def vehicle_label(vehicle: SmartcarVehicle) -> str:
+    """How the flow names a vehicle: "Kia EV6 2023 (VIN KNA…)", or with its id's start."""
+    year = str(vehicle.year) if vehicle.year else None
+    name = " ".join(part for part in (display_make(vehicle.make), vehicle.model, year) if part)
+    tag = f"VIN {vehicle.vin}" if vehicle.vin else vehicle.id[:8]
+    return f"{name or 'Vehicle'} ({tag})"
+
+
+def _error_key(err: SmartcarError) -> str:
+    """The translated error for a failed Smartcar call."""
+    for kind, key in (
+        (SmartcarAuthError, "invalid_auth"),
+        (SmartcarPermissionError, "permission_missing"),
+        (SmartcarRateLimitError, "rate_limited"),
+        (SmartcarBillingError, "billing_limit"),
+        (SmartcarCompatibilityError, "not_compatible"),
+        (SmartcarAccountError, "account_issue"),
+        (SmartcarNotFoundError, "webhook_not_found"),
+    ):
+        if isinstance(err, kind):
+            return key
+    return "cannot_connect"
 
 
 def token_unique_id(token: str) -> str:
@@ -120,13 +201,15 @@ class SetupReceiver:
         return None
 
 
-class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Token → callback URL and Dashboard steps → wait for VERIFY (or finish now)."""
+class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Connect (sign in → token → webhook id → vehicles) or webhook only → VERIFY wait."""
 
+    DOMAIN = DOMAIN
     VERSION = 1
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
+        super().__init__()
         self._name = DEFAULT_NAME
         self._token = ""
         self._webhook_id = ""
@@ -134,30 +217,65 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         self._cloudhook = False
         self._receiver: SetupReceiver | None = None
         self._wait: asyncio.Task[bool] | None = None
+        # Smartcar Connect: the permissions, the sign-in and who signed in.
+        self._scopes: list[str] = list(DEFAULT_SCOPES)
+        self._oauth: dict[str, Any] = {}
+        self._smartcar_webhook_id = ""
+        # Vehicles the account lists, and those subscribed to the webhook.
+        self._listed: dict[str, SmartcarVehicle] = {}
+        self._subscribed: dict[str, SmartcarVehicle] = {}
+        self._client: SmartcarClient | None = None
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The integration's logger, for the OAuth2 steps."""
+        return LOGGER
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """The permissions chosen in the flow (Connect's ``scope``)."""
+        return {"scope": scope_string(self._scopes)}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Smartcar Connect from Home Assistant, or the webhook only."""
+        return self.async_show_menu(step_id="user", menu_options=["connect", "webhook_only"])
+
+    # --- Webhook only -------------------------------------------------------------------
+
+    async def async_step_webhook_only(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for a name and the Application Management Token."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            token, error = check_token(self.hass, user_input[CONF_MANAGEMENT_TOKEN])
-            if error == "token_in_use":
-                return self.async_abort(reason="already_configured")
-            if error is not None:
-                errors[CONF_MANAGEMENT_TOKEN] = error
-            else:
-                await self.async_set_unique_id(token_unique_id(token))
-                webhook_id = async_generate_id()
-                try:
-                    url, cloudhook = await async_create_callback_url(self.hass, webhook_id)
-                except CloudNotConnectedError:
-                    errors["base"] = "cloud_not_connected"
-                except NoPublicURLError:
-                    errors["base"] = "no_public_url"
-                else:
-                    self._name = user_input[CONF_NAME].strip() or DEFAULT_NAME
-                    self._token, self._webhook_id = token, webhook_id
-                    self._url, self._cloudhook = url, cloudhook
-                    return await self.async_step_webhook()
+            errors = await self._async_take_application(user_input)
+            if not errors:
+                return await self.async_step_webhook()
+        return self._application_form("webhook_only", user_input, errors)
+
+    async def _async_take_application(self, user_input: dict[str, Any]) -> dict[str, str]:
+        """Check the name and token and make the callback URL; return the errors to show."""
+        token, error = check_token(self.hass, user_input[CONF_MANAGEMENT_TOKEN])
+        if error == "token_in_use":
+            raise AbortFlow("already_configured")
+        if error is not None:
+            return {CONF_MANAGEMENT_TOKEN: error}
+        await self.async_set_unique_id(token_unique_id(token))
+        webhook_id = async_generate_id()
+        try:
+            url, cloudhook = await async_create_callback_url(self.hass, webhook_id)
+        except CloudNotConnectedError:
+            return {"base": "cloud_not_connected"}
+        except NoPublicURLError:
+            return {"base": "no_public_url"}
+        self._name = user_input[CONF_NAME].strip() or DEFAULT_NAME
+        self._token, self._webhook_id = token, webhook_id
+        self._url, self._cloudhook = url, cloudhook
+        return {}
+
+    def _application_form(
+        self, step_id: str, user_input: dict[str, Any] | None, errors: dict[str, str]
+    ) -> ConfigFlowResult:
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME, default=DEFAULT_NAME): str,
@@ -165,7 +283,7 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         )
         return self.async_show_form(
-            step_id="user",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={"dashboard_url": DASHBOARD_URL},
@@ -175,6 +293,17 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the callback URL and the Dashboard steps; the webhook answers from now on."""
+        self._start_listening()
+        return self.async_show_menu(
+            step_id="webhook",
+            menu_options=["wait_verify", "finish"],
+            description_placeholders=self._placeholders(),
+        )
+
+    def _start_listening(self) -> None:
+        """Open the setup webhook (once), so that Smartcar's VERIFY gets its answer."""
+        if self._receiver is not None:
+            return
         self._receiver = SetupReceiver(self._token)
         async_register(
             self.hass,
@@ -184,11 +313,187 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
             SmartcarWebhook(self._receiver),
             allowed_methods=[hdrs.METH_POST, hdrs.METH_GET],
         )
-        return self.async_show_menu(
-            step_id="webhook",
-            menu_options=["wait_verify", "finish"],
+
+    # --- Smartcar Connect ---------------------------------------------------------------
+
+    async def async_step_connect(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the permissions to ask for, then sign in with Smartcar Connect."""
+        if user_input is not None:
+            self._scopes = sorted(user_input[CONF_SCOPES])
+            return await self.async_step_pick_implementation()
+        return self._scopes_form("connect")
+
+    def _scopes_form(self, step_id: str, errors: dict[str, str] | None = None) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            errors=errors,
+            data_schema=vol.Schema({vol.Required(CONF_SCOPES, default=self._scopes): SCOPES_FIELD}),
+            description_placeholders={"dashboard_url": DASHBOARD_URL},
+        )
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Signed in: learn who, then update the entry (reauth, reconfigure) or go on."""
+        self._client = self._token_client(str(data[CONF_TOKEN]["access_token"]))
+        try:
+            user_id = await self._client.async_get_user_id()
+        except SmartcarAuthError as err:
+            LOGGER.error("Smartcar refused the new sign-in: %s", err)
+            return self.async_abort(reason="oauth_unauthorized")
+        except SmartcarError as err:
+            LOGGER.error("Cannot read the Smartcar user: %s", err)
+            return self.async_abort(reason="cannot_connect")
+        data = {**data, CONF_USER_ID: user_id, CONF_SCOPES: self._scopes}
+        if self.source in {SOURCE_REAUTH, SOURCE_RECONFIGURE}:
+            entry = (
+                self._get_reauth_entry()
+                if self.source == SOURCE_REAUTH
+                else self._get_reconfigure_entry()
+            )
+            if entry.data.get(CONF_USER_ID, user_id) != user_id:
+                return self.async_abort(reason="wrong_account")
+            return self.async_update_reload_and_abort(entry, data_updates=data)
+        self._oauth = data
+        return await self.async_step_application()
+
+    def _token_client(self, access_token: str) -> SmartcarClient:
+        """A client for the token just received (before the entry exists)."""
+
+        async def token() -> str:
+            return access_token
+
+        return SmartcarClient(async_get_clientsession(self.hass), token, scopes=self._scopes)
+
+    async def async_step_application(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the Smartcar application and give its Application Management Token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_take_application(user_input)
+            if not errors:
+                return await self.async_step_smartcar_webhook()
+        return self._application_form("application", user_input, errors)
+
+    async def async_step_smartcar_webhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the callback URL; take the id of the Dashboard webhook that calls it."""
+        self._start_listening()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            webhook_id = user_input[CONF_SMARTCAR_WEBHOOK_ID].strip()
+            if not WEBHOOK_ID_PATTERN.fullmatch(webhook_id):
+                errors[CONF_SMARTCAR_WEBHOOK_ID] = "invalid_webhook_id"
+            else:
+                self._smartcar_webhook_id = webhook_id
+                errors = await self._async_list_vehicles()
+                if not errors:
+                    return await self.async_step_vehicles()
+        return self._smartcar_webhook_form(errors)
+
+    def _smartcar_webhook_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        schema = vol.Schema({vol.Required(CONF_SMARTCAR_WEBHOOK_ID): str})
+        return self.async_show_form(
+            step_id="smartcar_webhook",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_SMARTCAR_WEBHOOK_ID: self._smartcar_webhook_id}
+            ),
+            errors=errors,
             description_placeholders=self._placeholders(),
         )
+
+    async def _async_list_vehicles(self) -> dict[str, str]:
+        """List the account's vehicles; return the errors to show."""
+        assert self._client is not None  # noqa: S101 (set by the sign-in)
+        try:
+            vehicles = await self._client.async_list_vehicles()
+        except SmartcarError as err:
+            LOGGER.warning("Cannot list the Smartcar vehicles: %s", err)
+            return {"base": _error_key(err)}
+        if not vehicles:
+            return {"base": "no_vehicles"}
+        self._listed = {vehicle.id: vehicle for vehicle in vehicles}
+        return {}
+
+    async def async_step_vehicles(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the connected vehicles; subscribe the chosen ones to the webhook."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = [self._listed[vehicle_id] for vehicle_id in user_input[CONF_VEHICLES]]
+            errors = await self._async_subscribe(chosen)
+            if errors.get("base") == "webhook_not_found":
+                return self._smartcar_webhook_form({CONF_SMARTCAR_WEBHOOK_ID: "webhook_not_found"})
+            if not errors:
+                return await self.async_step_subscribed()
+        return self._vehicles_form("vehicles", user_input, errors)
+
+    def _vehicles_form(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        errors: dict[str, str],
+        placeholders: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Every listed vehicle to choose (all at first), and those subscribed already."""
+        chosen = user_input[CONF_VEHICLES] if user_input is not None else list(self._listed)
+        field = SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=vehicle.id, label=vehicle_label(vehicle))
+                    for vehicle in self._listed.values()
+                ],
+                multiple=True,
+                mode=SelectSelectorMode.LIST,
+            )
+        )
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=vol.Schema({vol.Optional(CONF_VEHICLES, default=chosen): field}),
+            errors=errors,
+            description_placeholders={
+                **self._placeholders(),
+                "count": str(len(self._listed)),
+                "subscribed": ", ".join(map(vehicle_label, self._subscribed.values())) or "-",
+                **(placeholders or {}),
+            },
+        )
+
+    async def _async_subscribe(self, vehicles: Iterable[SmartcarVehicle]) -> dict[str, str]:
+        """Subscribe each vehicle not subscribed yet; stop at the first failure.
+
+        Return the errors to show; a new submit goes on from there (the ones done stay
+        done, and the form lists them).
+        """
+        assert self._client is not None  # noqa: S101 (set by the sign-in or the refresh)
+        for vehicle in vehicles:
+            if vehicle.id in self._subscribed:
+                continue
+            try:
+                await self._client.async_subscribe(vehicle.id, self._smartcar_webhook_id)
+            except SmartcarError as err:
+                LOGGER.warning("Cannot subscribe %s: %s", vehicle_label(vehicle), err)
+                return {"base": _error_key(err)}
+            self._subscribed[vehicle.id] = vehicle
+        return {}
+
+    async def async_step_subscribed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The vehicles are subscribed: wait for Smartcar's VERIFY or finish."""
+        return self.async_show_menu(
+            step_id="subscribed",
+            menu_options=["wait_verify", "finish"],
+            description_placeholders={
+                **self._placeholders(),
+                "count": str(len(self._subscribed)),
+            },
+        )
+
+    # --- Verification and the entry -----------------------------------------------------
 
     async def async_step_wait_verify(
         self, user_input: dict[str, Any] | None = None
@@ -241,9 +546,18 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def _create_entry(self, description: str) -> ConfigFlowResult:
         self._stop_listening()
-        data = {CONF_MANAGEMENT_TOKEN: self._token, CONF_WEBHOOK_ID: self._webhook_id}
+        data: dict[str, Any] = {
+            CONF_MANAGEMENT_TOKEN: self._token,
+            CONF_WEBHOOK_ID: self._webhook_id,
+        }
         if self._cloudhook:
             data[CONF_CLOUDHOOK_URL] = self._url
+        if self._oauth:
+            data |= self._oauth | {
+                CONF_SMARTCAR_WEBHOOK_ID: self._smartcar_webhook_id,
+                CONF_VEHICLES: [vehicle.as_dict() for vehicle in self._subscribed.values()],
+            }
+            description = f"connect_{description}"
         return self.async_create_entry(
             title=self._name,
             data=data,
@@ -268,8 +582,52 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         """Close the setup webhook when the user abandons the flow."""
         self._stop_listening()
 
+    # --- Reauth and reconfigure ---------------------------------------------------------
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Smartcar refused the sign-in: sign in again with the same permissions."""
+        self._scopes = list(entry_data.get(CONF_SCOPES, DEFAULT_SCOPES))
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say why, then go to Smartcar Connect."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_confirm",
+                description_placeholders={"name": self._get_reauth_entry().title},
+            )
+        return await self.async_step_pick_implementation()
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect entries: refresh vehicles, sign in again or replace the token."""
+        entry = self._get_reconfigure_entry()
+        if CONF_TOKEN not in entry.data:
+            return await self._async_token_step("reconfigure", user_input)
+        return await self.async_step_reconfigure_connect()
+
+    async def async_step_reconfigure_connect(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """What to change in a Connect entry."""
+        entry = self._get_reconfigure_entry()
+        self._scopes = list(entry.data.get(CONF_SCOPES, DEFAULT_SCOPES))
+        return self.async_show_menu(
+            step_id="reconfigure_connect",
+            menu_options=["refresh_vehicles", "sign_in", "reconfigure_token"],
+        )
+
+    async def async_step_reconfigure_token(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Replace the Application Management Token of a Connect entry."""
+        return await self._async_token_step("reconfigure_token", user_input)
+
+    async def _async_token_step(
+        self, step_id: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Replace the token (after rotating it in the Dashboard); devices and entities stay."""
         entry = self._get_reconfigure_entry()
@@ -284,7 +642,7 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             errors[CONF_MANAGEMENT_TOKEN] = error
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id=step_id,
             data_schema=vol.Schema({vol.Required(CONF_MANAGEMENT_TOKEN): TOKEN_FIELD}),
             errors=errors,
             description_placeholders={
@@ -292,6 +650,95 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
                 "dashboard_url": DASHBOARD_URL,
             },
         )
+
+    async def async_step_sign_in(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in again: other permissions or new client credentials, the same entry."""
+        if user_input is not None:
+            self._scopes = sorted(user_input[CONF_SCOPES])
+            return await self.async_step_pick_implementation()
+        return self._scopes_form("sign_in")
+
+    async def async_step_refresh_vehicles(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """List the account's vehicles again: subscribe new ones, drop the others."""
+        entry = self._get_reconfigure_entry()
+        known = {vehicle.id: vehicle for vehicle in listed_vehicles(entry)}
+        if self._client is None:
+            try:
+                self._client = await async_entry_client(self.hass, entry)
+                vehicles = await self._client.async_list_vehicles()
+            except CredentialsUnavailableError:
+                return self.async_abort(reason="missing_credentials")
+            except SmartcarAuthError as err:
+                # Sign in again right here (a reauth flow cannot start while this runs).
+                LOGGER.warning("Smartcar refused the sign-in of %s: %s", entry.title, err)
+                self._client = None
+                return self._scopes_form("sign_in", {"base": "invalid_auth"})
+            except SmartcarRateLimitError:
+                return self.async_abort(reason="rate_limited")
+            except SmartcarError as err:
+                LOGGER.warning("Cannot list the Smartcar vehicles: %s", err)
+                return self.async_abort(reason="cannot_connect")
+            self._listed = {vehicle.id: vehicle for vehicle in vehicles}
+            self._smartcar_webhook_id = entry.data[CONF_SMARTCAR_WEBHOOK_ID]
+            self._subscribed = {
+                vehicle_id: vehicle
+                for vehicle_id, vehicle in self._listed.items()
+                if vehicle_id in known
+            }
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = [self._listed[vehicle_id] for vehicle_id in user_input[CONF_VEHICLES]]
+            errors = await self._async_subscribe(chosen)
+            if not errors:
+                errors = await self._async_unsubscribe(
+                    entry, [v for v in self._subscribed.values() if v not in chosen]
+                )
+            if not errors:
+                self._remove_devices(entry, known.keys() - self._subscribed.keys())
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={CONF_VEHICLES: [v.as_dict() for v in self._subscribed.values()]},
+                    reason="vehicles_refreshed",
+                )
+        gone = [vehicle_label(known[v]) for v in known.keys() - self._listed.keys()]
+        new = [vehicle_label(self._listed[v]) for v in self._listed.keys() - known.keys()]
+        return self._vehicles_form(
+            "refresh_vehicles",
+            user_input,
+            errors,
+            {"new": ", ".join(sorted(new)) or "-", "gone": ", ".join(sorted(gone)) or "-"},
+        )
+
+    async def _async_unsubscribe(
+        self, entry: ConfigEntry, vehicles: Iterable[SmartcarVehicle]
+    ) -> dict[str, str]:
+        """Unsubscribe vehicles the user no longer wants (with the management token)."""
+        assert self._client is not None  # noqa: S101 (set by the refresh)
+        for vehicle in vehicles:
+            try:
+                await self._client.async_unsubscribe(
+                    vehicle.id, self._smartcar_webhook_id, entry.data[CONF_MANAGEMENT_TOKEN]
+                )
+            except SmartcarNotFoundError:
+                pass  # not subscribed (any more): what was wanted
+            except SmartcarError as err:
+                LOGGER.warning("Cannot unsubscribe %s: %s", vehicle_label(vehicle), err)
+                return {"base": _error_key(err)}
+            del self._subscribed[vehicle.id]
+        return {}
+
+    def _remove_devices(self, entry: ConfigEntry, vehicle_ids: Iterable[str]) -> None:
+        """Remove the devices (and stored values) of vehicles gone from the entry."""
+        registry = dr.async_get(self.hass)
+        for vehicle_id in vehicle_ids:
+            if entry.state is ConfigEntryState.LOADED:
+                entry.runtime_data.async_forget_vehicle(vehicle_id)
+            if device := registry.async_get_device(identifiers={(DOMAIN, vehicle_id)}):
+                registry.async_remove_device(device.id)
 
     @staticmethod
     @callback

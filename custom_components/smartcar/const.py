@@ -32,3 +32,12 @@ DASHBOARD_URL: Final = "https://dashboard.smartcar.com"
 EVENT_DELIVERY: Final = "smartcar_delivery"
 # Signature failures in a row before the user is told (Smartcar retries each event 3 times).
 SIGNATURE_FAILURES_FOR_REPAIR: Final = 5
+
+# Smartcar Connect (OAuth2) entries also keep, next to Home Assistant's "auth_implementation"
+# and "token": the permissions asked for, the Smartcar user, the Dashboard webhook the
+# vehicles are subscribed to, and the subscribed vehicles (their devices exist before any
+# delivery).
+CONF_SCOPES: Final = "scopes"
+CONF_USER_ID: Final = "user_id"
+CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
+CONF_VEHICLES: Final = "vehicles"

@@ -24,6 +24,7 @@ from .const import (
     CONF_ERROR_CLOUDHOOK_URL,
     CONF_ERROR_WEBHOOK_ID,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
     DOMAIN,
     RECENT_DELIVERIES,
 )
@@ -51,6 +52,11 @@ TO_REDACT: Final = frozenset(
         CONF_CLOUDHOOK_URL,
         CONF_ERROR_WEBHOOK_ID,
         CONF_ERROR_CLOUDHOOK_URL,
+        CONF_SMARTCAR_WEBHOOK_ID,
+        # Smartcar Connect's OAuth token: the whole dict, and its parts wherever they appear.
+        "token",
+        "access_token",
+        "refresh_token",
         "url",
         "vin",
         "user_id",
