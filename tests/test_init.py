@@ -9,11 +9,17 @@ from unittest.mock import patch
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
-from custom_components.smartcar.const import CONF_CLOUDHOOK_URL, DOMAIN
+from custom_components.smartcar.const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_ERROR_CLOUDHOOK_URL,
+    CONF_ERROR_WEBHOOK_ID,
+    DOMAIN,
+)
 
 from .conftest import EV_ID, CloudNotAvailable, Post, fixture_bytes, mock_cloud_module
 
@@ -77,3 +83,24 @@ async def test_vehicle_can_be_removed_and_comes_back(
     assert (await post(edited)).status == 200
     assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is not None
     assert hass.states.get("sensor.kia_ev6_battery").state == "63"
+
+
+async def test_removing_entry_deletes_its_error_cloudhook(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """The separate error URL's cloudhook goes with the entry too."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        data={**config_entry.data, CONF_CLOUDHOOK_URL: "https://hooks.nabu.casa/x"},
+        options={
+            CONF_ERROR_WEBHOOK_ID: "error-webhook-id",
+            CONF_ERROR_CLOUDHOOK_URL: "https://hooks.nabu.casa/y",
+        },
+    )
+    hass.config.components.add("cloud")
+    cloud = mock_cloud_module(subscribed=True)
+    with patch.dict(sys.modules, {"homeassistant.components.cloud": cloud}):
+        await hass.config_entries.async_remove(config_entry.entry_id)
+    deleted = [call.args[1] for call in cloud.async_delete_cloudhook.await_args_list]
+    assert deleted == [config_entry.data[CONF_WEBHOOK_ID], "error-webhook-id"]
