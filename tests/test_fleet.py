@@ -23,7 +23,6 @@ from custom_components.smartcar.fleet import (
     ordering_time,
 )
 from custom_components.smartcar.protocol import (
-    Signal,
     SignalError,
     Trigger,
     VehicleError,
@@ -32,6 +31,7 @@ from custom_components.smartcar.protocol import (
     VehicleState,
     load_object,
     parse_event,
+    read_signal,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -56,24 +56,30 @@ def value(
     oem: int | None = None,
     retrieved: int | None = None,
     body: dict[str, Any] | None = None,
-) -> Signal:
-    """A delivered signal carrying a value."""
-    return Signal(
-        code=code,
-        body={"value": number, "unit": "km"} if body is None else body,
-        error=None,
-        oem_updated_at=oem,
-        retrieved_at=retrieved,
-    )
+) -> dict[str, Any]:
+    """A delivered signal object carrying a value, in the live shape (no ``status``)."""
+    meta = {
+        key: stamp
+        for key, stamp in (("oemUpdatedAt", oem), ("retrievedAt", retrieved))
+        if stamp is not None
+    }
+    return {
+        "code": code,
+        "body": {"value": number, "unit": "km"} if body is None else body,
+        "meta": meta,
+    }
 
 
-def failed(code: str = ODOMETER, error: SignalError = NO_PERMISSION) -> Signal:
-    """A delivered signal in error, as Smartcar sends it: no body and no meta."""
-    return Signal(code=code, body=None, error=error, oem_updated_at=None, retrieved_at=None)
+def failed(code: str = ODOMETER, error: SignalError = NO_PERMISSION) -> dict[str, Any]:
+    """A delivered signal object in error, as Smartcar sends it: no body and no meta."""
+    return {
+        "code": code,
+        "status": {"value": "ERROR", "error": {"type": error.type, "code": error.code}},
+    }
 
 
 def state(
-    *signals: Signal,
+    *signals: dict[str, Any],
     event_id: str | None = "",
     delivered_at: int | None = None,
     vehicle: VehicleInfo = VEHICLE,
@@ -83,7 +89,7 @@ def state(
         event_id=f"state-{next(_ids)}" if event_id == "" else event_id,
         vehicle=vehicle,
         user_id="user",
-        signals=signals,
+        signal_objects=signals,
         triggers=(Trigger("SIGNAL_UPDATED", None),),
         delivered_at=delivered_at,
         mode="LIVE",
@@ -342,7 +348,9 @@ def test_retry_of_an_error_for_a_forgotten_vehicle_is_a_duplicate() -> None:
 def test_ordering_time(
     oem: int | None, retrieved: int | None, delivered: int | None, expected: int
 ) -> None:
-    assert ordering_time(value(oem=oem, retrieved=retrieved), delivered) == expected
+    signal = read_signal(value(oem=oem, retrieved=retrieved))
+    assert signal is not None
+    assert ordering_time(signal, delivered) == expected
 
 
 @pytest.mark.parametrize(
@@ -446,9 +454,71 @@ def test_same_value_delivered_again_is_no_change_and_keeps_its_times(field: str)
     held = fleet.vehicles["car-1"].signals[ODOMETER]
     assert held.recorded_at == T0  # the value's own times, from its first delivery
     assert held.retrieved_at == T0 + 10
-    assert held.stamp == ordering_time(
-        value(oem=later["oem"], retrieved=later["retrieved"]), later["delivered"]
-    )
+    signal = read_signal(value(oem=later["oem"], retrieved=later["retrieved"]))
+    assert signal is not None
+    assert held.stamp == ordering_time(signal, later["delivered"])
+
+
+ISO_LATER = "2025-12-29T21:00:00Z"  # T0 + ~3 h, as an ISO string
+ISO_LATER_MS = 1_767_042_000_000
+
+
+@pytest.mark.parametrize(
+    ("repeat", "stamp"),
+    [
+        pytest.param({"meta": {"oemUpdatedAt": T0 + 500}}, T0 + 500, id="live-shape"),
+        pytest.param(
+            {"meta": {"oemUpdatedAt": T0 + 500}, "status": {"value": "SUCCESS"}},
+            T0 + 500,
+            id="status-success",
+        ),
+        pytest.param(
+            {"meta": {"oemUpdatedAt": 0, "retrievedAt": T0 + 600}}, T0 + 600, id="oem-zero"
+        ),
+        pytest.param({"meta": {"fetchedAt": T0 + 700}}, T0 + 700, id="fetched-at"),
+        pytest.param({"meta": {"oemUpdatedAt": ISO_LATER}}, ISO_LATER_MS, id="iso-time"),
+        pytest.param({"meta": {}}, T0 + 900, id="no-times: delivery time"),
+        pytest.param({"meta": "x"}, T0 + 900, id="meta-not-an-object"),
+        pytest.param({"code": "Odometer-TraveledDistance"}, T0 + 900, id="upper-case-code"),
+        pytest.param(
+            {"code": None, "group": "Odometer", "name": "TraveledDistance"},
+            T0 + 900,
+            id="group-and-name",
+        ),
+    ],
+)
+def test_repeated_value_in_any_shape_only_moves_the_ordering_time(
+    repeat: dict[str, Any], stamp: int
+) -> None:
+    """Repeats are settled without reading them when they can be; the outcome is the same."""
+    fleet = Fleet()
+    fleet.apply_state(state(value(oem=T0), delivered_at=T0 + 100), NOW)
+    again = {**value(), "meta": {}, **repeat}
+    applied = fleet.apply_state(state(again, delivered_at=T0 + 900), NOW)
+    assert applied.changed == frozenset()
+    held = fleet.vehicles["car-1"].signals[ODOMETER]
+    assert (held.body, held.recorded_at, held.stamp) == ({"value": 100, "unit": "km"}, T0, stamp)
+    # A different value recorded between the two deliveries arrives late: it is older.
+    late = fleet.apply_state(state(value(number=99, oem=T0 + 1), delivered_at=T0 + 1), NOW)
+    assert late.changed == frozenset()
+    assert held.body == {"value": 100, "unit": "km"}
+
+
+def test_repeated_value_with_an_error_status_is_the_error() -> None:
+    fleet = Fleet()
+    fleet.apply_state(state(value(oem=T0)), NOW)
+    broken = {**value(oem=T0 + 1), "status": {"value": "ERROR", "error": {"type": "SERVER"}}}
+    applied = fleet.apply_state(state(broken), NOW)
+    assert applied.changed == {ODOMETER}
+    assert fleet.vehicles["car-1"].value(ODOMETER) is None
+
+
+def test_signal_object_with_a_code_that_is_not_text_is_skipped() -> None:
+    fleet = Fleet()
+    fleet.apply_state(state(value(oem=T0)), NOW)
+    applied = fleet.apply_state(state({**value(oem=T0 + 1), "code": 5}), NOW)
+    assert applied.changed == frozenset()
+    assert fleet.vehicles["car-1"].signals.keys() == {ODOMETER}
 
 
 def test_retrieved_at_falls_back_to_delivery_time() -> None:

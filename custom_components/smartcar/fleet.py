@@ -19,6 +19,8 @@ from .protocol import (
     VehicleErrorItem,
     VehicleInfo,
     VehicleState,
+    read_signal,
+    repeated_time,
 )
 
 SEEN_EVENTS_LIMIT: Final = 4096
@@ -154,22 +156,31 @@ class Fleet:
         changed: set[str] = set()
         first_values: set[str] = set()
         previous: dict[str, dict[str, Any] | None] = {}
+        held = vehicle.signals
         blocked = vehicle.blocked
-        for signal in event.signals:
-            state = vehicle.signals.get(signal.code)
-            if state is None:
-                state = vehicle.signals[signal.code] = SignalState()
-            elif (
-                # Most signals of a delivery repeat the value held: only the time moves.
-                signal.error is None
+        delivered_at = event.delivered_at
+        for item in event.signal_objects:
+            code = item.get("code")
+            state = held.get(code) if type(code) is str else None
+            if (
+                # Most signals of a delivery repeat the value held: only the time can move.
+                state is not None
+                and state.body is not None
                 and state.error is None
-                and signal.body == state.body
-                and signal.code not in blocked
+                and code not in blocked
+                and (stamp := repeated_time(item, state.body)) is not None
             ):
-                state.stamp = max(state.stamp, ordering_time(signal, event.delivered_at))
+                if (stamp := stamp or delivered_at or 0) > state.stamp:
+                    state.stamp = stamp
                 continue
+            signal = read_signal(item)
+            if signal is None:
+                continue
+            state = held.get(signal.code)
+            if state is None:
+                state = held[signal.code] = SignalState()
             old_body = state.body
-            if _apply_signal(state, signal, event.delivered_at):
+            if _apply_signal(state, signal, delivered_at):
                 changed.add(signal.code)
                 previous[signal.code] = old_body
                 if old_body is None and state.body is not None:

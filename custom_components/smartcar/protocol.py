@@ -21,6 +21,8 @@ import orjson
 SIGNATURE_HEADER: Final = "SC-Signature"
 MAX_CHALLENGE_LENGTH: Final = 256
 FIRST_DELIVERY: Final = "FIRST_DELIVERY"
+# A signal's status on success, where it has one (live deliveries omit it).
+_SUCCESS: Final = {"value": "SUCCESS"}
 MODE_TEST: Final = "TEST"
 
 type JSONObject = dict[str, Any]
@@ -77,10 +79,8 @@ class SignalError(NamedTuple):
     code: str | None
 
 
-# Signals are the bulk of every delivery (up to ~85 each): an immutable named tuple is built
-# about three times faster than a frozen dataclass, which the benchmark showed mattered.
 class Signal(NamedTuple):
-    """One signal of a VEHICLE_STATE delivery.
+    """One signal of a VEHICLE_STATE delivery, read with ``read_signal``.
 
     ``body`` is the signal's value object as delivered (``None`` when in error).
     Timestamps are milliseconds since the epoch; ``retrieved_at`` reads either
@@ -115,15 +115,28 @@ class VehicleInfo:
 
 @dataclass(frozen=True, slots=True)
 class VehicleState:
-    """A VEHICLE_STATE delivery: every selected signal, plus what triggered it."""
+    """A VEHICLE_STATE delivery: every selected signal, plus what triggered it.
+
+    ``signal_objects`` are the delivery's signal objects as they came, unread. A delivery
+    carries every selected signal and most repeat the value already held, so the fleet reads
+    into a ``Signal`` (``read_signal``) only those that ``repeated_time`` cannot settle:
+    the cost of a delivery follows what changed, not how many signals it carries.
+    """
 
     event_id: str | None
     vehicle: VehicleInfo
     user_id: str | None
-    signals: tuple[Signal, ...]
+    signal_objects: tuple[JSONObject, ...]
     triggers: tuple[Trigger, ...]
     delivered_at: int | None
     mode: str | None
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        """Every signal of the delivery, read (objects without any code are skipped)."""
+        return tuple(
+            signal for item in self.signal_objects if (signal := read_signal(item)) is not None
+        )
 
     @property
     def first_delivery(self) -> bool:
@@ -242,9 +255,7 @@ def parse_event(document: JSONObject) -> Event:
         event_id=event_id,
         vehicle=vehicle,
         user_id=user_id,
-        signals=tuple(
-            signal for item in _list(data.get("signals")) if (signal := _signal(item)) is not None
-        ),
+        signal_objects=tuple([item for item in _list(data.get("signals")) if type(item) is dict]),
         triggers=tuple(
             trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None
         ),
@@ -273,6 +284,67 @@ def parse_timestamp(value: Any) -> int | None:
     return None
 
 
+def read_signal(item: JSONObject) -> Signal | None:
+    """Read one delivered signal object, in any of its shapes; ``None`` without a code."""
+    code = _code_of(item)
+    if code is None:
+        return None
+    status = _obj(item.get("status"))
+    body = item.get("body")
+    error: SignalError | None = None
+    failed = status.get("value") in ("ERROR", "UNAVAILABLE")
+    if failed or not isinstance(body, dict):
+        details = _obj(status.get("error"))
+        # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
+        error = SignalError(
+            type=_str(details.get("type"))
+            or (_str(status.get("value")) if failed else None)
+            or "UNAVAILABLE",
+            code=_str(details.get("code")),
+        )
+        body = None
+    oem_updated_at, retrieved_at = signal_times(item)
+    return Signal(code, body, error, oem_updated_at, retrieved_at)
+
+
+def repeated_time(item: JSONObject, held: JSONObject) -> int | None:
+    """Settle a signal object that repeats ``held``, the value already held for its code.
+
+    Returns its newest known time (car maker's, else Smartcar's; 0 when it has neither),
+    which is all a repeated value can change. ``None`` means the object must be read with
+    ``read_signal``: another value, an error, or a status other than success.
+    """
+    if item.get("body") != held or ("status" in item and item["status"] != _SUCCESS):
+        return None
+    # The live shape, an integer car maker's time, is settled here: this runs for nearly
+    # every signal of every delivery.
+    meta = item.get("meta")
+    if (
+        type(meta) is dict
+        and type(oem_updated_at := meta.get("oemUpdatedAt")) is int
+        and oem_updated_at
+    ):
+        return oem_updated_at
+    oem_updated_at, retrieved_at = signal_times(item)
+    return oem_updated_at or retrieved_at or 0
+
+
+def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
+    """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
+    meta = item.get("meta")
+    if type(meta) is not dict:
+        return None, None
+    oem_updated_at = meta.get("oemUpdatedAt")
+    retrieved_at = meta.get("retrievedAt")
+    if retrieved_at is None:
+        retrieved_at = meta.get("fetchedAt")
+    # Integers are the live shape: taken as they are, without the tolerant parse.
+    return (
+        oem_updated_at or None if type(oem_updated_at) is int else parse_timestamp(oem_updated_at),
+        retrieved_at or None if type(retrieved_at) is int else parse_timestamp(retrieved_at),
+    )
+
+
 def signal_code(group: str, name: str) -> str:
     """The kebab-case code of a signal from its PascalCase group and name."""
     return f"{group}-{name}".lower()
@@ -292,59 +364,6 @@ def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
         make=_str(vehicle.get("make")),
         model=_str(vehicle.get("model")),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
-    )
-
-
-def _signal(item: Any) -> Signal | None:
-    if not isinstance(item, dict):
-        return None
-    # Fast path for the shape live deliveries use (no status, lower-case code, integer
-    # times); anything else takes the tolerant path below.
-    code = item.get("code")
-    body = item.get("body")
-    meta = item.get("meta")
-    if (
-        type(code) is str
-        and code.islower()
-        and type(body) is dict
-        and type(meta) is dict
-        and "status" not in item
-    ):
-        oem = meta.get("oemUpdatedAt")
-        retrieved = meta.get("retrievedAt", meta.get("fetchedAt"))
-        if type(oem) is int and type(retrieved) is int:
-            return Signal(code, body, None, oem or None, retrieved or None)
-    return _tolerant_signal(item)
-
-
-def _tolerant_signal(item: JSONObject) -> Signal | None:
-    code = _code_of(item)
-    if code is None:
-        return None
-    status = _obj(item.get("status"))
-    meta = _obj(item.get("meta"))
-    body = item.get("body")
-    error: SignalError | None = None
-    failed = status.get("value") in ("ERROR", "UNAVAILABLE")
-    if failed or not isinstance(body, dict):
-        details = _obj(status.get("error"))
-        # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
-        error = SignalError(
-            type=_str(details.get("type"))
-            or (_str(status.get("value")) if failed else None)
-            or "UNAVAILABLE",
-            code=_str(details.get("code")),
-        )
-        body = None
-    retrieved = meta.get("retrievedAt")
-    if retrieved is None:
-        retrieved = meta.get("fetchedAt")
-    return Signal(
-        code=code,
-        body=body,
-        error=error,
-        oem_updated_at=parse_timestamp(meta.get("oemUpdatedAt")),
-        retrieved_at=parse_timestamp(retrieved),
     )
 
 

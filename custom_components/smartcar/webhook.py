@@ -126,7 +126,7 @@ class SmartcarWebhook:
         if result is None:
             # Not set up yet (the config flow is still open): Smartcar retries later.
             return self._reject(HTTPStatus.SERVICE_UNAVAILABLE, event_type, "setup not finished")
-        signals = len(event.signals) if isinstance(event, VehicleState) else 0
+        signals = len(event.signal_objects) if isinstance(event, VehicleState) else 0
         triggers = (
             tuple(trigger.signal or trigger.type for trigger in event.triggers)
             if isinstance(event, VehicleState)
