@@ -728,7 +728,7 @@ class StageTimer:
 # indent is the nesting shown in the report.
 STAGES: Final = (
     ("webhook", "read_capped", "read body"),
-    ("webhook", "load_object", "orjson parse (load_object)"),
+    ("webhook", "load_object", "JSON decode (load_object)"),
     ("webhook", "parse_verify", "parse_verify"),
     ("webhook", "signature_matches", "HMAC check (signature_matches)"),
     ("webhook", "parse_event", "parse_event"),

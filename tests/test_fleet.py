@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from custom_components.smartcar.fleet import (
@@ -24,6 +25,7 @@ from custom_components.smartcar.fleet import (
 )
 from custom_components.smartcar.protocol import (
     SignalError,
+    SignalObject,
     Trigger,
     VehicleError,
     VehicleErrorItem,
@@ -78,6 +80,17 @@ def failed(code: str = ODOMETER, error: SignalError = NO_PERMISSION) -> dict[str
     }
 
 
+def signal_objects(*signals: dict[str, Any]) -> tuple[SignalObject, ...]:
+    """Signal objects as the webhook decodes them from a delivery's bytes."""
+    return tuple(load_object(orjson.dumps({"data": {"signals": list(signals)}})).data.signals)
+
+
+def read(signal: dict[str, Any]) -> Any:
+    """One signal object read as the fleet reads a changed one."""
+    (decoded,) = signal_objects(signal)
+    return read_signal(decoded)
+
+
 def state(
     *signals: dict[str, Any],
     event_id: str | None = "",
@@ -89,7 +102,7 @@ def state(
         event_id=f"state-{next(_ids)}" if event_id == "" else event_id,
         vehicle=vehicle,
         user_id="user",
-        signal_objects=signals,
+        signal_objects=signal_objects(*signals),
         triggers=(Trigger("SIGNAL_UPDATED", None),),
         delivered_at=delivered_at,
         mode="LIVE",
@@ -348,7 +361,7 @@ def test_retry_of_an_error_for_a_forgotten_vehicle_is_a_duplicate() -> None:
 def test_ordering_time(
     oem: int | None, retrieved: int | None, delivered: int | None, expected: int
 ) -> None:
-    signal = read_signal(value(oem=oem, retrieved=retrieved))
+    signal = read(value(oem=oem, retrieved=retrieved))
     assert signal is not None
     assert ordering_time(signal, delivered) == expected
 
@@ -454,7 +467,7 @@ def test_same_value_delivered_again_is_no_change_and_keeps_its_times(field: str)
     held = fleet.vehicles["car-1"].signals[ODOMETER]
     assert held.recorded_at == T0  # the value's own times, from its first delivery
     assert held.retrieved_at == T0 + 10
-    signal = read_signal(value(oem=later["oem"], retrieved=later["retrieved"]))
+    signal = read(value(oem=later["oem"], retrieved=later["retrieved"]))
     assert signal is not None
     assert held.stamp == ordering_time(signal, later["delivered"])
 
@@ -519,6 +532,39 @@ def test_signal_object_with_a_code_that_is_not_text_is_skipped() -> None:
     applied = fleet.apply_state(state({**value(oem=T0 + 1), "code": 5}), NOW)
     assert applied.changed == frozenset()
     assert fleet.vehicles["car-1"].signals.keys() == {ODOMETER}
+
+
+def test_repeat_in_other_json_text_is_no_change() -> None:
+    """Equal values written differently (key order, spacing) are still the same value."""
+    fleet = Fleet()
+    fleet.apply_state(state(value(oem=T0)), NOW)
+    reordered = {"code": ODOMETER, "body": {"unit": "km", "value": 100}, "meta": {}}
+    applied = fleet.apply_state(state(reordered, delivered_at=T0 + 5), NOW)
+    assert applied.changed == frozenset()
+    held = fleet.vehicles["car-1"].signals[ODOMETER]
+    assert (held.body, held.stamp) == ({"value": 100, "unit": "km"}, T0 + 5)
+
+
+def test_signal_whose_body_cannot_be_read_changes_nothing() -> None:
+    fleet = Fleet()
+    fleet.apply_state(state(value(oem=T0)), NOW)
+    body = b'{"data": {"signals": [{"code": "%s", "body": {"value": 1e999}}]}}' % ODOMETER.encode()
+    unreadable = load_object(body).data.signals
+    event = state()
+    applied = fleet.apply_state(
+        VehicleState(
+            event_id="unreadable",
+            vehicle=VEHICLE,
+            user_id=None,
+            signal_objects=tuple(unreadable),
+            triggers=event.triggers,
+            delivered_at=None,
+            mode=None,
+        ),
+        NOW,
+    )
+    assert applied.changed == frozenset()
+    assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 100, "unit": "km"}
 
 
 def test_retrieved_at_falls_back_to_delivery_time() -> None:

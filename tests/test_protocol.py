@@ -12,6 +12,7 @@ from pathlib import Path
 import time
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
@@ -20,6 +21,7 @@ from custom_components.smartcar.protocol import (
     MAX_CHALLENGE_LENGTH,
     MODE_TEST,
     SIGNATURE_HEADER,
+    Event,
     ProtocolError,
     Signal,
     SignalError,
@@ -60,6 +62,16 @@ def compact(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def parse(document: Any) -> Event:
+    """Parse a document as the webhook does: from its JSON bytes."""
+    return parse_event(load_object(json.dumps(document).encode()))
+
+
+def verify_of(document: Any) -> Verify | None:
+    """The VERIFY request a document's JSON bytes carry, if any."""
+    return parse_verify(load_object(json.dumps(document).encode()))
+
+
 def envelope(
     event_type: str = "VEHICLE_STATE",
     *,
@@ -79,9 +91,7 @@ def envelope(
 
 def state_with(*signals: Any, **top: Any) -> VehicleState:
     """Parse a VEHICLE_STATE carrying the given signal objects."""
-    event = parse_event(
-        envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": list(signals)}, **top)
-    )
+    event = parse(envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": list(signals)}, **top))
     assert isinstance(event, VehicleState)
     return event
 
@@ -94,7 +104,7 @@ def only_signal(item: Any) -> Signal:
 
 def error_with(*items: Any) -> VehicleError:
     """Parse a VEHICLE_ERROR carrying the given error items."""
-    event = parse_event(
+    event = parse(
         envelope("VEHICLE_ERROR", data={"vehicle": {"id": VEHICLE_ID}, "errors": list(items)})
     )
     assert isinstance(event, VehicleError)
@@ -115,9 +125,19 @@ def test_every_payload_fixture_has_a_signature_vector() -> None:
 
 
 @pytest.mark.parametrize("name", PAYLOAD_FILES)
-def test_fixture_body_parses_as_one_json_object(name: str) -> None:
+def test_fixture_body_loads_with_everything_an_event_reads(name: str) -> None:
+    original = json.loads(raw(name))
     document = load_object(raw(name))
-    assert document == json.loads(raw(name))
+    assert (document.event_type, document.event_id, document.meta) == (
+        original.get("eventType"),
+        original.get("eventId"),
+        original.get("meta"),
+    )
+    signals = original.get("data", {}).get("signals", [])
+    assert [
+        (item.code, msgspec.json.decode(item.body) if item.body else None, item.status)
+        for item in document.data.signals
+    ] == [(item["code"], item.get("body"), item.get("status")) for item in signals]
 
 
 @pytest.mark.parametrize("name", PAYLOAD_FILES)
@@ -264,10 +284,9 @@ def test_ice_fixture_has_variant_a_triggers() -> None:
     "name", ["vehicle_state_ev_signal_update.json", "vehicle_state_first_delivery.json"]
 )
 def test_signal_count_matches_meta(name: str) -> None:
-    document = load_object(raw(name))
-    event = parse_event(document)
+    event = parse_event(load_object(raw(name)))
     assert isinstance(event, VehicleState)
-    assert len(event.signals) == document["meta"]["signalCount"]
+    assert len(event.signals) == json.loads(raw(name))["meta"]["signalCount"]
 
 
 def test_vehicle_error_fixture() -> None:
@@ -401,19 +420,19 @@ def test_protocol_error_is_a_value_error() -> None:
 def test_current_verify_with_iso_delivered_at() -> None:
     document = verify_document("abc123")
     document["meta"] = {"deliveredAt": ISO_DELIVERED}
-    assert parse_verify(document) == Verify(challenge="abc123", legacy=False)
+    assert verify_of(document) == Verify(challenge="abc123", legacy=False)
 
 
 @pytest.mark.parametrize("event_name", ["verify", "VERIFY", "Verify"])
 def test_legacy_v2_verify(event_name: str) -> None:
     document = {"version": "2.0", "eventName": event_name, "payload": {"challenge": "abc"}}
-    assert parse_verify(document) == Verify(challenge="abc", legacy=True)
+    assert verify_of(document) == Verify(challenge="abc", legacy=True)
 
 
 def test_legacy_verify_reads_only_the_payload_challenge() -> None:
     document = {"eventName": "verify", "data": {"challenge": "abc"}}
     with pytest.raises(ProtocolError, match="without a challenge"):
-        parse_verify(document)
+        verify_of(document)
 
 
 @pytest.mark.parametrize(
@@ -427,13 +446,13 @@ def test_legacy_verify_reads_only_the_payload_challenge() -> None:
     ],
 )
 def test_non_verify_documents_are_not_verify(document: dict[str, Any]) -> None:
-    assert parse_verify(document) is None
+    assert verify_of(document) is None
 
 
 def test_challenge_of_exactly_the_limit_is_answered() -> None:
     challenge = "a" * MAX_CHALLENGE_LENGTH
     assert MAX_CHALLENGE_LENGTH == 256
-    assert parse_verify(verify_document(challenge)) == Verify(challenge=challenge, legacy=False)
+    assert verify_of(verify_document(challenge)) == Verify(challenge=challenge, legacy=False)
 
 
 @pytest.mark.parametrize(
@@ -448,7 +467,7 @@ def test_challenge_of_exactly_the_limit_is_answered() -> None:
     ],
 )
 def test_plausible_challenges_are_answered(challenge: str) -> None:
-    verify = parse_verify(verify_document(challenge))
+    verify = verify_of(verify_document(challenge))
     assert verify == Verify(challenge=challenge, legacy=False)
     assert verify_answer(TOKEN, verify) == {
         "challenge": smartcar_hmac(TOKEN, challenge.encode("utf-8"))
@@ -473,7 +492,7 @@ def test_plausible_challenges_are_answered(challenge: str) -> None:
 )
 def test_dangerous_or_missing_challenges_are_refused(challenge: Any, reason: str) -> None:
     with pytest.raises(ProtocolError, match=reason):
-        parse_verify(verify_document(challenge))
+        verify_of(verify_document(challenge))
 
 
 @pytest.mark.parametrize(
@@ -488,7 +507,7 @@ def test_dangerous_or_missing_challenges_are_refused(challenge: Any, reason: str
 )
 def test_verify_without_a_usable_challenge_is_refused(document: dict[str, Any]) -> None:
     with pytest.raises(ProtocolError, match="without a challenge"):
-        parse_verify(document)
+        verify_of(document)
 
 
 def test_refused_forgery_would_have_been_a_valid_signature() -> None:
@@ -497,14 +516,14 @@ def test_refused_forgery_would_have_been_a_valid_signature() -> None:
     leaked = smartcar_hmac(TOKEN, forged)
     assert signature_matches(TOKEN, forged, leaked)
     with pytest.raises(ProtocolError):
-        parse_verify(verify_document(forged.decode()))
+        verify_of(verify_document(forged.decode()))
 
 
 # --- Envelope --------------------------------------------------------------------------
 
 
 def test_vehicle_id_from_data_vehicle() -> None:
-    event = parse_event(envelope(data={"vehicle": {"id": "inner"}}, vehicleId="outer"))
+    event = parse(envelope(data={"vehicle": {"id": "inner"}}, vehicleId="outer"))
     assert isinstance(event, VehicleState)
     assert event.vehicle.id == "inner"
 
@@ -520,7 +539,7 @@ def test_vehicle_id_from_data_vehicle() -> None:
     ],
 )
 def test_vehicle_id_falls_back_to_top_level_vehicle_id(data: dict[str, Any]) -> None:
-    event = parse_event(envelope(data=data, vehicleId="outer"))
+    event = parse(envelope(data=data, vehicleId="outer"))
     assert isinstance(event, VehicleState)
     assert event.vehicle == VehicleInfo(id="outer", make=None, model=None, year=None)
 
@@ -539,7 +558,7 @@ def test_event_without_vehicle_id_is_a_protocol_error(
     event_type: str, extra: dict[str, Any]
 ) -> None:
     with pytest.raises(ProtocolError, match="without a vehicle id") as caught:
-        parse_event(envelope(event_type, data={"vehicle": {"make": "KIA"}}, **extra))
+        parse(envelope(event_type, data={"vehicle": {"make": "KIA"}}, **extra))
     assert caught.value.reason == "event without a vehicle id"
 
 
@@ -548,7 +567,7 @@ def test_missing_data_object_is_a_protocol_error(event_type: str) -> None:
     document = envelope(event_type)
     document["data"] = None
     with pytest.raises(ProtocolError):
-        parse_event(document)
+        parse(document)
 
 
 @pytest.mark.parametrize(
@@ -562,13 +581,13 @@ def test_missing_data_object_is_a_protocol_error(event_type: str) -> None:
     ],
 )
 def test_vehicle_year_is_an_integer_or_nothing(year: Any, expected: int | None) -> None:
-    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID, "year": year}}))
+    event = parse(envelope(data={"vehicle": {"id": VEHICLE_ID, "year": year}}))
     assert isinstance(event, VehicleState)
     assert event.vehicle.year == expected
 
 
 def test_vehicle_make_and_model_must_be_text() -> None:
-    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID, "make": 5, "model": ""}}))
+    event = parse(envelope(data={"vehicle": {"id": VEHICLE_ID, "make": 5, "model": ""}}))
     assert isinstance(event, VehicleState)
     assert event.vehicle.make is None
     assert event.vehicle.model is None
@@ -590,7 +609,7 @@ def test_vehicle_make_and_model_must_be_text() -> None:
     ],
 )
 def test_delivered_at_as_int_or_iso_string(delivered_at: Any, expected: int | None) -> None:
-    event = parse_event(envelope(meta={"deliveredAt": delivered_at}))
+    event = parse(envelope(meta={"deliveredAt": delivered_at}))
     assert isinstance(event, VehicleState)
     assert event.delivered_at == expected
 
@@ -633,12 +652,12 @@ def test_extreme_iso_timestamps_do_not_crash(value: str, expected: int | None) -
 )
 def test_mode_is_kept(meta: dict[str, Any]) -> None:
     for event_type in ("VEHICLE_STATE", "VEHICLE_ERROR", "SOMETHING_NEW"):
-        event = parse_event(envelope(event_type, meta=meta))
+        event = parse(envelope(event_type, meta=meta))
         assert event.mode == meta["mode"]
 
 
 def test_test_mode_constant_matches_the_wire() -> None:
-    event = parse_event(envelope(meta={"mode": "TEST"}))
+    event = parse(envelope(meta={"mode": "TEST"}))
     assert event.mode == MODE_TEST
 
 
@@ -646,7 +665,7 @@ def test_test_mode_constant_matches_the_wire() -> None:
 def test_missing_or_malformed_meta_is_tolerated(meta: Any) -> None:
     document = envelope()
     document["meta"] = meta
-    event = parse_event(document)
+    event = parse(document)
     assert isinstance(event, VehicleState)
     assert event.mode is None
     assert event.delivered_at is None
@@ -665,7 +684,7 @@ def test_missing_or_malformed_meta_is_tolerated(meta: Any) -> None:
 def test_unknown_event_type_is_an_unknown_event(event_type: Any) -> None:
     document = envelope(data={}, meta={"mode": "TEST"})
     document["eventType"] = event_type
-    event = parse_event(document)
+    event = parse(document)
     assert event == UnknownEvent(
         event_id="event-1",
         event_type=event_type if isinstance(event_type, str) else None,
@@ -674,7 +693,7 @@ def test_unknown_event_type_is_an_unknown_event(event_type: Any) -> None:
 
 
 def test_unknown_event_needs_no_vehicle() -> None:
-    event = parse_event({"eventType": "SOMETHING"})
+    event = parse({"eventType": "SOMETHING"})
     assert event == UnknownEvent(event_id=None, event_type="SOMETHING", mode=None)
 
 
@@ -689,7 +708,7 @@ def test_unknown_envelope_fields_are_ignored() -> None:
         meta={"deliveredAt": 5, "deliveryTime": 9, "signalCount": 1, "version": "4.0"},
         somethingElse=[1, 2, 3],
     )
-    event = parse_event(document)
+    event = parse(document)
     assert isinstance(event, VehicleState)
     assert event.user_id == "user-1"
     assert event.delivered_at == 5
@@ -699,7 +718,7 @@ def test_unknown_envelope_fields_are_ignored() -> None:
 def test_event_id_missing_is_none() -> None:
     document = envelope()
     del document["eventId"]
-    event = parse_event(document)
+    event = parse(document)
     assert event.event_id is None
 
 
@@ -708,7 +727,7 @@ def test_event_id_missing_is_none() -> None:
 
 def triggers_of(document: dict[str, Any]) -> tuple[Trigger, ...]:
     """The triggers the parser reads from a VEHICLE_STATE document."""
-    event = parse_event(document)
+    event = parse(document)
     assert isinstance(event, VehicleState)
     return event.triggers
 
@@ -830,7 +849,7 @@ def at_top(*triggers: Any) -> dict[str, Any]:
 def test_trigger_shapes(
     document: dict[str, Any], expected: tuple[Trigger, ...], first: bool
 ) -> None:
-    event = parse_event(document)
+    event = parse(document)
     assert isinstance(event, VehicleState)
     assert event.triggers == expected
     assert event.first_delivery is first
@@ -1018,9 +1037,60 @@ def test_signals_without_any_code_or_not_objects_are_skipped() -> None:
 
 @pytest.mark.parametrize("signals", [None, {}, "x", {"charge-ischarging": {"value": True}}])
 def test_signals_not_a_list_means_no_signals(signals: Any) -> None:
-    event = parse_event(envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": signals}))
+    event = parse(envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": signals}))
     assert isinstance(event, VehicleState)
     assert event.signals == ()
+
+
+@pytest.mark.parametrize(
+    "misshapen",
+    [
+        pytest.param(7, id="signal-not-an-object"),
+        pytest.param({"code": "charge-ischarging", "meta": [1]}, id="meta-not-an-object"),
+        pytest.param({"code": ["x"], "body": {"value": 1}}, id="code-not-text"),
+    ],
+)
+@pytest.mark.parametrize(
+    "name", ["vehicle_state_ev_signal_update.json", "vehicle_state_first_delivery.json"]
+)
+def test_one_misshapen_signal_leaves_the_others_read_exactly_alike(
+    name: str, misshapen: Any
+) -> None:
+    """A body that does not fit the typed decode is decoded a second way: same result."""
+    document = json.loads(raw(name))
+    document["data"]["signals"].insert(1, misshapen)
+    event = parse(document)
+    expected = parse_event(load_object(raw(name)))
+    assert isinstance(event, VehicleState)
+    assert isinstance(expected, VehicleState)
+    kept = [signal for signal in event.signals if signal.code != "charge-ischarging"]
+    assert kept == [signal for signal in expected.signals if signal.code != "charge-ischarging"]
+    assert (event.vehicle, event.triggers, event.delivered_at) == (
+        expected.vehicle,
+        expected.triggers,
+        expected.delivered_at,
+    )
+
+
+def test_number_beyond_a_double_outside_signals_is_not_json() -> None:
+    with pytest.raises(ProtocolError, match="body is not JSON"):
+        load_object(b'{"eventType": "VEHICLE_STATE", "meta": {"deliveredAt": 1e400}}')
+
+
+def test_signal_whose_body_holds_a_number_beyond_a_double_is_skipped() -> None:
+    body = json.dumps(envelope(data={"vehicle": {"id": VEHICLE_ID}, "signals": ["HUGE", "OK"]}))
+    body = body.replace(
+        '"HUGE"', '{"code": "odometer-traveleddistance", "body": {"value": -1e400}}'
+    )
+    body = body.replace('"OK"', '{"code": "charge-ischarging", "body": {"value": true}}')
+    event = parse_event(load_object(body.encode()))
+    assert isinstance(event, VehicleState)
+    assert [signal.code for signal in event.signals] == ["charge-ischarging"]
+
+
+def test_big_integer_in_a_body_is_kept_exactly() -> None:
+    (signal,) = state_with({"code": "x-y", "body": {"value": 2**70}}).signals
+    assert signal.body == {"value": 2**70}
 
 
 def test_user_id_missing_is_none() -> None:
@@ -1118,15 +1188,13 @@ def test_vehicle_error_items_that_are_not_objects_are_skipped() -> None:
 
 @pytest.mark.parametrize("errors", [None, {}, "x"])
 def test_vehicle_error_without_error_list(errors: Any) -> None:
-    event = parse_event(
-        envelope("VEHICLE_ERROR", data={"vehicle": {"id": VEHICLE_ID}, "errors": errors})
-    )
+    event = parse(envelope("VEHICLE_ERROR", data={"vehicle": {"id": VEHICLE_ID}, "errors": errors}))
     assert isinstance(event, VehicleError)
     assert event.errors == ()
 
 
 def test_vehicle_error_envelope_fields() -> None:
-    event = parse_event(
+    event = parse(
         envelope(
             "VEHICLE_ERROR",
             data={"user": {"id": "u"}, "errors": []},

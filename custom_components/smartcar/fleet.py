@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from .protocol import (
     Signal,
@@ -20,8 +20,11 @@ from .protocol import (
     VehicleInfo,
     VehicleState,
     read_signal,
-    repeated_time,
+    success_time,
 )
+
+if TYPE_CHECKING:
+    from msgspec import Raw
 
 SEEN_EVENTS_LIMIT: Final = 4096
 STORAGE_SIGNAL_KEYS: Final = ("body", "recorded_at", "retrieved_at", "stamp")
@@ -42,6 +45,10 @@ class SignalState:
     seen for the signal and only guards ordering: older data never replaces newer data. An
     error does not move it: errors carry no car maker's time, only the delivery's, and the
     value that follows an error was usually recorded by the car before that delivery.
+
+    ``body_text`` is the JSON text that last delivered ``body`` (never stored: after a
+    restart the first delivery is read in full). A delivery whose signal carries the same
+    text repeats the value, which is then settled without decoding it.
     """
 
     body: dict[str, Any] | None = None
@@ -49,6 +56,7 @@ class SignalState:
     recorded_at: int | None = None
     retrieved_at: int | None = None
     stamp: int = 0
+    body_text: Raw | None = field(default=None, compare=False, repr=False)
 
     @property
     def has_value(self) -> bool:
@@ -160,15 +168,15 @@ class Fleet:
         blocked = vehicle.blocked
         delivered_at = event.delivered_at
         for item in event.signal_objects:
-            code = item.get("code")
-            state = held.get(code) if type(code) is str else None
+            code = item.code
+            state = held.get(code)
             if (
                 # Most signals of a delivery repeat the value held: only the time can move.
                 state is not None
-                and state.body is not None
+                and state.body_text == item.body
                 and state.error is None
                 and code not in blocked
-                and (stamp := repeated_time(item, state.body)) is not None
+                and (stamp := success_time(item)) is not None
             ):
                 if (stamp := stamp or delivered_at or 0) > state.stamp:
                     state.stamp = stamp
@@ -180,7 +188,7 @@ class Fleet:
             if state is None:
                 state = held[signal.code] = SignalState()
             old_body = state.body
-            if _apply_signal(state, signal, delivered_at):
+            if _apply_signal(state, signal, item.body, delivered_at):
                 changed.add(signal.code)
                 previous[signal.code] = old_body
                 if old_body is None and state.body is not None:
@@ -292,7 +300,9 @@ def ordering_time(signal: Signal, delivered_at: int | None) -> int:
     return signal.oem_updated_at or signal.retrieved_at or delivered_at or 0
 
 
-def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) -> bool:
+def _apply_signal(
+    state: SignalState, signal: Signal, body_text: Raw, delivered_at: int | None
+) -> bool:
     """Fold one delivered signal into its state; return whether value or error changed."""
     stamp = ordering_time(signal, delivered_at)
     if stamp < state.stamp:
@@ -306,6 +316,9 @@ def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) 
     state.stamp = stamp
     error_cleared = state.error is not None
     state.error = None
+    if state.body_text != body_text:
+        # Copied: a decoded text is a view into the whole request body, kept alive by it.
+        state.body_text = body_text.copy()
     if signal.body == state.body:
         return error_cleared
     state.body = signal.body

@@ -10,13 +10,12 @@ a JSON object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 import hashlib
 import hmac
-from typing import Any, Final, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple
 
-import orjson
+import msgspec
 
 SIGNATURE_HEADER: Final = "SC-Signature"
 MAX_CHALLENGE_LENGTH: Final = 256
@@ -24,6 +23,7 @@ FIRST_DELIVERY: Final = "FIRST_DELIVERY"
 # A signal's status on success, where it has one (live deliveries omit it).
 _SUCCESS: Final = {"value": "SUCCESS"}
 MODE_TEST: Final = "TEST"
+_NO_BODY: Final = msgspec.Raw()
 
 type JSONObject = dict[str, Any]
 
@@ -35,6 +35,64 @@ class ProtocolError(ValueError):
         """Keep the short, data-free reason for the answer and diagnostics."""
         super().__init__(reason)
         self.reason = reason
+
+
+# --- Documents -------------------------------------------------------------------------
+#
+# A request body is decoded once, straight into these shapes. Only the containers a
+# delivery is walked through are typed; every other field is ``Any`` and read tolerantly
+# later. A signal's ``body`` stays undecoded (``msgspec.Raw``, its exact JSON text): most
+# signals of a delivery repeat the value already held, and comparing that text settles them
+# without building a single dict. ``gc=False``: these hold decoded JSON only, never cycles.
+
+
+class SignalMeta(msgspec.Struct, rename="camel", gc=False):
+    """A signal object's timestamps, in whichever names and shapes they came."""
+
+    oem_updated_at: Any = None
+    retrieved_at: Any = None
+    fetched_at: Any = None
+
+
+class SignalObject(msgspec.Struct, gc=False):
+    """One delivered signal object, unread: ``read_signal`` makes a ``Signal`` of it.
+
+    Its ``code`` is text, as delivered. An object without one is decoded the second way
+    (see ``load_object``), which takes the code from ``group`` and ``name`` or drops it.
+    """
+
+    code: Annotated[str, msgspec.Meta(min_length=1)]
+    body: msgspec.Raw = _NO_BODY
+    status: Any = None
+    meta: SignalMeta | None = None
+
+
+class Data(msgspec.Struct, gc=False):
+    """An envelope's ``data``."""
+
+    signals: list[SignalObject] = []
+    vehicle: Any = None
+    user: Any = None
+    errors: Any = None
+    triggers: Any = None
+    challenge: Any = None
+
+
+class Document(msgspec.Struct, rename="camel", gc=False):
+    """A request body that is a JSON object: an event envelope, as far as it is one."""
+
+    event_type: Any = None
+    event_id: Any = None
+    event_name: Any = None
+    vehicle_id: Any = None
+    data: Data = msgspec.field(default_factory=Data)
+    triggers: Any = None
+    meta: Any = None
+    payload: Any = None
+
+
+_decode_document = msgspec.json.Decoder(Document).decode
+_decode_any = msgspec.json.Decoder().decode
 
 
 # --- Signatures ------------------------------------------------------------------------
@@ -62,10 +120,12 @@ def signature_matches(token: str, body: bytes, header: str | None) -> bool:
 
 
 # --- Events ----------------------------------------------------------------------------
+#
+# Frozen records, built for every delivery: msgspec Structs, which build several times faster
+# than frozen dataclasses.
 
 
-@dataclass(frozen=True, slots=True)
-class Verify:
+class Verify(msgspec.Struct, frozen=True):
     """A callback verification request (current ``data.challenge`` or legacy shape)."""
 
     challenge: str
@@ -95,16 +155,14 @@ class Signal(NamedTuple):
     retrieved_at: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(msgspec.Struct, frozen=True):
     """Why a delivery was sent: ``SIGNAL_UPDATED`` with a signal code, or ``FIRST_DELIVERY``."""
 
     type: str
     signal: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleInfo:
+class VehicleInfo(msgspec.Struct, frozen=True):
     """The vehicle an event is about."""
 
     id: str
@@ -113,27 +171,26 @@ class VehicleInfo:
     year: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleState:
+class VehicleState(msgspec.Struct, frozen=True):
     """A VEHICLE_STATE delivery: every selected signal, plus what triggered it.
 
     ``signal_objects`` are the delivery's signal objects as they came, unread. A delivery
     carries every selected signal and most repeat the value already held, so the fleet reads
-    into a ``Signal`` (``read_signal``) only those that ``repeated_time`` cannot settle:
+    into a ``Signal`` (``read_signal``) only those whose ``body`` text differs from it:
     the cost of a delivery follows what changed, not how many signals it carries.
     """
 
     event_id: str | None
     vehicle: VehicleInfo
     user_id: str | None
-    signal_objects: tuple[JSONObject, ...]
+    signal_objects: tuple[SignalObject, ...]
     triggers: tuple[Trigger, ...]
     delivered_at: int | None
     mode: str | None
 
     @property
     def signals(self) -> tuple[Signal, ...]:
-        """Every signal of the delivery, read (objects without any code are skipped)."""
+        """Every signal of the delivery, read (unreadable ones are skipped)."""
         return tuple(
             signal for item in self.signal_objects if (signal := read_signal(item)) is not None
         )
@@ -144,8 +201,7 @@ class VehicleState:
         return any(trigger.type == FIRST_DELIVERY for trigger in self.triggers)
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleErrorItem:
+class VehicleErrorItem(msgspec.Struct, frozen=True):
     """One entry of a VEHICLE_ERROR's ``errors`` list."""
 
     type: str | None
@@ -163,8 +219,7 @@ class VehicleErrorItem:
         return self.state == "RESOLVED"
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleError:
+class VehicleError(msgspec.Struct, frozen=True):
     """A VEHICLE_ERROR delivery."""
 
     event_id: str | None
@@ -175,8 +230,7 @@ class VehicleError:
     mode: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownEvent:
+class UnknownEvent(msgspec.Struct, frozen=True):
     """A well-formed envelope of an event type this integration does not handle."""
 
     event_id: str | None
@@ -187,28 +241,59 @@ class UnknownEvent:
 type Event = VehicleState | VehicleError | UnknownEvent
 
 
-def load_object(body: bytes) -> JSONObject:
-    """Parse a request body that must be one JSON object."""
+def load_object(body: bytes) -> Document:
+    """Decode a request body that must be one JSON object.
+
+    Containers of an unexpected type (``data.signals`` that is not a list, a signal that is
+    not an object...) are dropped rather than refused: see ``_fitted``.
+    """
     try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as err:
+        return _decode_document(body)
+    except msgspec.ValidationError:
+        pass  # JSON of another shape, or a number out of range: decoded again, untyped
+    except msgspec.DecodeError as err:
         raise ProtocolError("body is not JSON") from err
+    try:
+        document = _decode_any(body)
+    except msgspec.ValidationError as err:
+        raise ProtocolError("body is not JSON") from err  # a number beyond a double's range
     if not isinstance(document, dict):
         raise ProtocolError("body is not a JSON object")
-    return document
+    return _decode_document(msgspec.json.encode(_fitted(document)))
 
 
-def parse_verify(document: JSONObject) -> Verify | None:
+def _fitted(document: JSONObject) -> JSONObject:
+    """``document`` without the containers that do not have the shape ``Document`` needs.
+
+    The rare path: a live delivery always fits. Dropping a misshapen part keeps the rest of
+    the delivery, as the tolerant parser always did.
+    """
+    data = document.get("data")
+    if not isinstance(data, dict):
+        return {**document, "data": {}}
+    signals = [
+        {
+            **item,
+            "code": code,
+            "meta": item["meta"] if isinstance(item.get("meta"), dict) else None,
+        }
+        for item in _list(data.get("signals"))
+        if isinstance(item, dict) and (code := _signal_code_of(item)) is not None
+    ]
+    return {**document, "data": {**data, "signals": signals}}
+
+
+def parse_verify(document: Document) -> Verify | None:
     """Return the VERIFY request in ``document``, or ``None`` for any other event.
 
     Raises ProtocolError for a VERIFY whose challenge is missing, too long, or could be a
     JSON document: the answer is an HMAC with the same key as delivery signatures, so
     signing an attacker's JSON would forge a valid ``SC-Signature`` (PROTOCOL.md §2).
     """
-    if document.get("eventType") == "VERIFY":
-        challenge, legacy = _dig(document, "data", "challenge"), False
-    elif str(document.get("eventName", "")).lower() == "verify":
-        challenge, legacy = _dig(document, "payload", "challenge"), True
+    if document.event_type == "VERIFY":
+        challenge, legacy = document.data.challenge, False
+    elif isinstance(document.event_name, str) and document.event_name.lower() == "verify":
+        challenge, legacy = _obj(document.payload).get("challenge"), True
     else:
         return None
     if not isinstance(challenge, str) or not challenge:
@@ -225,17 +310,17 @@ def verify_answer(token: str, verify: Verify) -> JSONObject:
     return {"challenge": smartcar_hmac(token, verify.challenge.encode())}
 
 
-def parse_event(document: JSONObject) -> Event:
+def parse_event(document: Document) -> Event:
     """Turn a signed, non-VERIFY envelope into a typed event."""
-    event_type = _str(document.get("eventType"))
-    meta = _obj(document.get("meta"))
-    event_id = _str(document.get("eventId"))
+    event_type = _str(document.event_type)
+    meta = _obj(document.meta)
+    event_id = _str(document.event_id)
     mode = _str(meta.get("mode"))
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         return UnknownEvent(event_id=event_id, event_type=event_type, mode=mode)
-    data = _obj(document.get("data"))
+    data = document.data
     vehicle = _vehicle(document, data)
-    user_id = _str(_obj(data.get("user")).get("id"))
+    user_id = _str(_obj(data.user).get("id"))
     delivered_at = parse_timestamp(meta.get("deliveredAt"))
     if event_type == "VEHICLE_ERROR":
         return VehicleError(
@@ -243,19 +328,19 @@ def parse_event(document: JSONObject) -> Event:
             vehicle=vehicle,
             user_id=user_id,
             errors=tuple(
-                _error_item(item) for item in _list(data.get("errors")) if isinstance(item, dict)
+                _error_item(item) for item in _list(data.errors) if isinstance(item, dict)
             ),
             delivered_at=delivered_at,
             mode=mode,
         )
-    triggers = document.get("triggers")
+    triggers = document.triggers
     if triggers is None:
-        triggers = data.get("triggers")
+        triggers = data.triggers
     return VehicleState(
         event_id=event_id,
         vehicle=vehicle,
         user_id=user_id,
-        signal_objects=tuple([item for item in _list(data.get("signals")) if type(item) is dict]),
+        signal_objects=tuple(data.signals),
         triggers=tuple(
             trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None
         ),
@@ -284,13 +369,17 @@ def parse_timestamp(value: Any) -> int | None:
     return None
 
 
-def read_signal(item: JSONObject) -> Signal | None:
-    """Read one delivered signal object, in any of its shapes; ``None`` without a code."""
-    code = _code_of(item)
-    if code is None:
-        return None
-    status = _obj(item.get("status"))
-    body = item.get("body")
+def read_signal(item: SignalObject) -> Signal | None:
+    """Read one delivered signal object, in any of its shapes.
+
+    ``None`` for one that cannot be read: without a code, or with a body that holds a number
+    no double can (the body text is only decoded here, for a signal that changed).
+    """
+    try:
+        body = _decode_any(item.body) if item.body else None
+    except msgspec.ValidationError:
+        return None  # a number beyond a double's range: unreadable, so it changes nothing
+    status = _obj(item.status)
     error: SignalError | None = None
     failed = status.get("value") in ("ERROR", "UNAVAILABLE")
     if failed or not isinstance(body, dict):
@@ -304,40 +393,36 @@ def read_signal(item: JSONObject) -> Signal | None:
         )
         body = None
     oem_updated_at, retrieved_at = signal_times(item)
-    return Signal(code, body, error, oem_updated_at, retrieved_at)
+    return Signal(item.code.lower(), body, error, oem_updated_at, retrieved_at)
 
 
-def repeated_time(item: JSONObject, held: JSONObject) -> int | None:
-    """Settle a signal object that repeats ``held``, the value already held for its code.
+def success_time(item: SignalObject) -> int | None:
+    """The newest known time of a signal object that succeeded; ``None`` if it did not.
 
-    Returns its newest known time (car maker's, else Smartcar's; 0 when it has neither),
-    which is all a repeated value can change. ``None`` means the object must be read with
-    ``read_signal``: another value, an error, or a status other than success.
+    Car maker's time, else Smartcar's, 0 when it has neither. This is all a delivery that
+    repeats a held value (the same ``body`` text) can change, and it runs for nearly every
+    signal of every delivery: the live shape, an integer car maker's time, is settled first.
     """
-    if item.get("body") != held or ("status" in item and item["status"] != _SUCCESS):
+    if item.status is not None and item.status != _SUCCESS:
         return None
-    # The live shape, an integer car maker's time, is settled here: this runs for nearly
-    # every signal of every delivery.
-    meta = item.get("meta")
-    if (
-        type(meta) is dict
-        and type(oem_updated_at := meta.get("oemUpdatedAt")) is int
-        and oem_updated_at
-    ):
+    meta = item.meta
+    if meta is None:
+        return 0
+    if type(oem_updated_at := meta.oem_updated_at) is int and oem_updated_at:
         return oem_updated_at
     oem_updated_at, retrieved_at = signal_times(item)
     return oem_updated_at or retrieved_at or 0
 
 
-def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
+def signal_times(item: SignalObject) -> tuple[int | None, int | None]:
     """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
-    meta = item.get("meta")
-    if type(meta) is not dict:
+    meta = item.meta
+    if meta is None:
         return None, None
-    oem_updated_at = meta.get("oemUpdatedAt")
-    retrieved_at = meta.get("retrievedAt")
+    oem_updated_at = meta.oem_updated_at
+    retrieved_at = meta.retrieved_at
     if retrieved_at is None:
-        retrieved_at = meta.get("fetchedAt")
+        retrieved_at = meta.fetched_at
     # Integers are the live shape: taken as they are, without the tolerant parse.
     return (
         oem_updated_at or None if type(oem_updated_at) is int else parse_timestamp(oem_updated_at),
@@ -353,9 +438,9 @@ def signal_code(group: str, name: str) -> str:
 # --- Helpers ---------------------------------------------------------------------------
 
 
-def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
-    vehicle = _obj(data.get("vehicle"))
-    vehicle_id = _str(vehicle.get("id")) or _str(document.get("vehicleId"))
+def _vehicle(document: Document, data: Data) -> VehicleInfo:
+    vehicle = _obj(data.vehicle)
+    vehicle_id = _str(vehicle.get("id")) or _str(document.vehicle_id)
     if not vehicle_id:
         raise ProtocolError("event without a vehicle id")
     year = vehicle.get("year")
@@ -378,7 +463,7 @@ def _trigger(item: Any) -> Trigger | None:
     trigger_type = _str(item.get("type")) or "SIGNAL_UPDATED"
     signal = item.get("signal")
     if isinstance(signal, dict):
-        return Trigger(type=trigger_type, signal=_code_of(signal))
+        return Trigger(type=trigger_type, signal=_signal_code_of(signal))
     if isinstance(signal, str):
         return Trigger(type=trigger_type, signal=_dotted_code(signal))
     return Trigger(type=trigger_type, signal=None)
@@ -390,7 +475,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
         if isinstance(signal, str):
             code = _dotted_code(signal)
         elif isinstance(signal, dict):
-            code = _code_of(signal)
+            code = _signal_code_of(signal)
         else:
             code = None
         if code is not None:
@@ -407,7 +492,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
     )
 
 
-def _code_of(signal: JSONObject) -> str | None:
+def _signal_code_of(signal: JSONObject) -> str | None:
     """A signal's code, from ``code`` or else from its group and name."""
     if code := _str(signal.get("code")):
         return code.lower()
@@ -423,10 +508,6 @@ def _dotted_code(value: str) -> str | None:
     if dot and group and name:
         return signal_code(group, name)
     return value.lower() or None
-
-
-def _dig(document: JSONObject, key: str, field: str) -> Any:
-    return _obj(document.get(key)).get(field)
 
 
 def _obj(value: Any) -> JSONObject:

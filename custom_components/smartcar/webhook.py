@@ -101,8 +101,7 @@ class SmartcarWebhook:
             self._record("VERIFY", HTTPStatus.OK, "verified")
             return json_response(verify_answer(token, verify))
 
-        event_type = document.get("eventType")
-        event_type = event_type if isinstance(event_type, str) else None
+        event_type = document.event_type if isinstance(document.event_type, str) else None
         if not signature_matches(token, body, signature):
             # Enough to diagnose a wrong token (PROTOCOL.md §12), never the token itself.
             LOGGER.debug(
