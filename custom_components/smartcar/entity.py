@@ -121,18 +121,20 @@ class SmartcarEntity(Entity):
         if vehicle is None:
             pass  # removed by the user; the entity goes with its device
         elif vehicle_value is not None:
+            # Refreshed on every delivery and usually unchanged: set nothing then.
             value, attributes = vehicle_value(self._runtime, vehicle)
-            self._set_value(value)
-            self._attr_extra_state_attributes = attributes
             shown = (value, attributes)
-        elif signal is not None and vehicle.value(signal) is not None:
-            state = vehicle.signals[signal]
+            if shown != self._shown:
+                self._set_value(value)
+                self._attr_extra_state_attributes = attributes
+        elif signal is not None and (state := vehicle.shown_state(signal)) is not None:
             self._attr_extra_state_attributes = value_times(state)
             shown = (self._show(state), state.recorded_at, state.retrieved_at)
-        self._attr_available = bool(shown)
-        changed = shown != self._shown
+        if shown == self._shown:
+            return False
         self._shown = shown
-        return changed
+        self._attr_available = bool(shown)
+        return True
 
     def _show(self, state: SignalState) -> Hashable:
         """Set the entity's value from a signal that holds one."""

@@ -90,10 +90,15 @@ class Vehicle:
 
     def value(self, code: str) -> dict[str, Any] | None:
         """The current body of a signal, if one is held and nothing stands in its way."""
+        state = self.shown_state(code)
+        return None if state is None else state.body
+
+    def shown_state(self, code: str) -> SignalState | None:
+        """A signal's state, if it holds a value and nothing stands in its way."""
         state = self.signals.get(code)
-        if state is None or not state.has_value or code in self.blocked:
+        if state is None or state.body is None or state.error is not None or code in self.blocked:
             return None
-        return state.body
+        return state
 
     def blocking_error(self, code: str) -> ErrorKey | None:
         """An open, non-transient vehicle error that names the signal, if any."""

@@ -142,10 +142,11 @@ class SmartcarRuntime:
         vehicle = self.fleet.vehicles.get(vehicle_id)
         if vehicle is None or vehicle.last_delivery_at is None or vehicle.out_of_reach:
             return False
-        return dt_util.utcnow() < self._stale_at(vehicle.last_delivery_at)
+        return _now_ms() < self._stale_at_ms(vehicle.last_delivery_at)
 
-    def _stale_at(self, last_delivery_at: int) -> datetime:
-        return dt_util.utc_from_timestamp(last_delivery_at / 1000) + self.stale_after
+    def _stale_at_ms(self, last_delivery_at: int) -> int:
+        # Milliseconds, as the fleet keeps times: checked on every delivery, kept cheap.
+        return last_delivery_at + int(self.stale_after.total_seconds() * 1000)
 
     def vehicle_name(self, vehicle: Vehicle) -> str:
         """The vehicle's name as its device shows it."""
@@ -198,7 +199,7 @@ class SmartcarRuntime:
         """Keep (or clear) a unit problem of one entity, for diagnostics."""
         if note is not None:
             self.unit_notes[f"{vehicle_id}/{key}"] = note
-        else:
+        elif self.unit_notes:  # nearly always empty: then there is nothing to clear
             self.unit_notes.pop(f"{vehicle_id}/{key}", None)
 
     # --- Deliveries ---------------------------------------------------------------------
@@ -239,7 +240,7 @@ class SmartcarRuntime:
         if event.mode == "TEST":
             return "ignored"
         if isinstance(event, VehicleState):
-            applied = self.fleet.apply_state(event, int(time.time() * 1000))
+            applied = self.fleet.apply_state(event, _now_ms())
         else:
             applied = self.fleet.apply_error(event)
         if applied.duplicate:
@@ -279,6 +280,8 @@ class SmartcarRuntime:
             listener()
 
     def _fire_transitions(self, applied: Applied) -> list[str]:
+        if applied.changed.isdisjoint(TRANSITION_SIGNALS):
+            return []  # most deliveries: no signal that names a transition changed
         vehicle = applied.vehicle
         transitions = detect(
             (code, applied.previous[code], vehicle.signals[code].body)
@@ -322,11 +325,13 @@ class SmartcarRuntime:
             self._notify(vehicle_id, STATUS)
         if vehicle.last_delivery_at is None:
             return
-        stale_at = self._stale_at(vehicle.last_delivery_at)
-        stale = dt_util.utcnow() >= stale_at
+        stale_at = self._stale_at_ms(vehicle.last_delivery_at)
+        stale = _now_ms() >= stale_at
         if not stale and vehicle_id not in self._stale_timers:
             self._stale_timers[vehicle_id] = async_track_point_in_utc_time(
-                self.hass, partial(self._handle_stale_timer, vehicle_id), stale_at
+                self.hass,
+                partial(self._handle_stale_timer, vehicle_id),
+                dt_util.utc_from_timestamp(stale_at / 1000),
             )
         if stale == (vehicle_id in self._not_reporting):
             return  # the repair already says so (checked on every delivery: keep it cheap)
@@ -449,3 +454,8 @@ def fleet_store(hass: HomeAssistant, entry_id: str) -> Store[Any]:
 def _text(body: dict[str, Any] | None) -> str | None:
     value = body.get("value") if body else None
     return value if isinstance(value, str) and value else None
+
+
+def _now_ms() -> int:
+    """Now, in milliseconds since the epoch: the fleet's unit of time."""
+    return int(time.time() * 1000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 
 class UnitFamily(StrEnum):
@@ -159,8 +159,7 @@ def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [item for item in values if isinstance(item, dict)]
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
+class Measurement(NamedTuple):
     """A number with its canonical unit, and a note when the unit needed attention."""
 
     value: float | int | None
