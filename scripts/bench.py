@@ -19,7 +19,9 @@ Measured, with a warm-up before each configuration (the first deliveries create 
 
 * 8, 28 and 85 signals (85 = ``tests/payloads.py`` ALL_SIGNALS), two values changed per
   delivery (state of charge alternates, odometer grows, both with a newer ``oemUpdatedAt``),
-  and the same payloads with nothing changed (same values and times, new ``eventId``);
+  and the same payloads with nothing changed (same values and car maker's times, new
+  ``eventId``; Smartcar's ``retrievedAt`` and ``deliveredAt`` move on with every delivery,
+  for every signal, as in live deliveries);
 * per configuration: deliveries per second (one in flight), p50/p99 client round trip,
   p50/p99 server-side handler time, the ratio to the floor and the state writes per
   delivery (``state_changed`` events on ``hass.bus``), signal entities and vehicle-level
@@ -174,7 +176,10 @@ class VehicleModel:
 
     def render(self, codes: list[str], *, triggers: tuple[str, ...]) -> bytes:
         """A VEHICLE_STATE in the wire shape of tests/conftest.make_state, new eventId."""
-        event_id = f"bench-{next(_event_ids):09d}"
+        sequence = next(_event_ids)
+        event_id = f"bench-{sequence:09d}"
+        # Smartcar fetches every signal for each delivery: its times move on for all of them.
+        retrieved_at = BASE_TIME_MS + sequence * 1000
         signals = []
         for code in codes:
             group, name = code.split("-", 1)
@@ -185,10 +190,9 @@ class VehicleModel:
                     "name": name,
                     "group": group,
                     "body": self.bodies[code],
-                    "meta": {"oemUpdatedAt": stamp, "retrievedAt": stamp + 1000},
+                    "meta": {"oemUpdatedAt": stamp, "retrievedAt": retrieved_at},
                 }
             )
-        newest = max(self.stamps[code] for code in codes)
         return orjson.dumps(
             {
                 "eventId": event_id,
@@ -209,7 +213,7 @@ class VehicleModel:
                 "meta": {
                     "version": "4.0",
                     "deliveryId": f"delivery-{event_id}",
-                    "deliveredAt": newest + 2000,
+                    "deliveredAt": retrieved_at + 500,
                     "webhookId": "webhook-1",
                     "webhookName": "Home Assistant",
                     "mode": "LIVE",
@@ -340,8 +344,9 @@ async def reference_handler(
     """The least any integration must do: the reference that shows what is achievable.
 
     Read the body, check its signature, parse it, and set the state of each signal its
-    triggers name, with the attributes a sensor of ours carries. No de-duplication, no
-    ordering, no comparison beyond the state machine's own, no entity objects: a lower bound.
+    triggers name, with the attributes a sensor of ours carries (``retrieved_at`` aside: it
+    needs state to keep it per value). No de-duplication, no ordering, no comparison beyond
+    the state machine's own, no entity objects: a lower bound.
     """
     body = await request.content.read()
     expected = hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
@@ -361,7 +366,6 @@ async def reference_handler(
                 "unit_of_measurement": signal["body"].get("unit"),
                 "friendly_name": code,
                 "recorded_at": _iso(meta["oemUpdatedAt"]),
-                "retrieved_at": _iso(meta["retrievedAt"]),
             },
         )
     return web.Response(status=200)
@@ -552,8 +556,9 @@ class Bench:
         model = self.vehicles[0]
         codes = subset(list(self.all_signals), size)
         targets = ("noop", "smartcar", "reference")
+        warmup = model.deliveries(codes, args.warmup, change=change)
         for target in targets:
-            await self.send(target, model.deliveries(codes, args.warmup, change=change), None)
+            await self.send(target, warmup, None)
         self.writes.take(1)
         series = {target: Series() for target in targets}
         gc.collect()
