@@ -74,6 +74,8 @@ def test_two_changed_values_write_two_states_and_none_otherwise(
 def test_memory_stages_profile_and_targets_are_reported(results: dict[str, Any]) -> None:
     assert results["memory"]["vehicles_present"] == 11
     assert 0 < results["memory"]["bytes_per_vehicle"] < 4 * 1024 * 1024
+    # The fleet's own values (bodies, their texts, times) are a small part of that.
+    assert 0 < results["memory"]["fleet_bytes_per_vehicle"] < 256 * 1024
     stages = {row["stage"].strip() for row in results["stages"]["stages"]}
     assert {"JSON decode (load_object)", "fleet.apply_state", "runtime._publish"} <= stages
     assert results["profile"]["by_cumulative"]
