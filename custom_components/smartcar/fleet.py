@@ -80,6 +80,8 @@ class Vehicle:
 
     def update_info(self, info: VehicleInfo) -> bool:
         """Take make, model and year from an event; return whether anything changed."""
+        if (info.make, info.model, info.year) == (self.make, self.model, self.year):
+            return False  # every delivery but the first: nothing new
         changed = False
         for name in ("make", "model", "year"):
             value = getattr(info, name)

@@ -161,6 +161,11 @@ class Trigger(msgspec.Struct, frozen=True):
     type: str
     signal: str | None
 
+    @property
+    def name(self) -> str:
+        """How diagnostics and the bus event name it: its signal code, else its type."""
+        return self.signal or self.type
+
 
 class VehicleInfo(msgspec.Struct, frozen=True):
     """The vehicle an event is about."""

@@ -302,7 +302,7 @@ class SmartcarRuntime:
         }
         if isinstance(event, VehicleState):
             data["event_type"] = "VEHICLE_STATE"
-            data["triggers"] = [trigger.signal or trigger.type for trigger in event.triggers]
+            data["triggers"] = [trigger.name for trigger in event.triggers]
             data["transitions"] = transitions
         else:
             data["event_type"] = "VEHICLE_ERROR"

@@ -127,7 +127,7 @@ class SmartcarWebhook:
             return self._reject(HTTPStatus.SERVICE_UNAVAILABLE, event_type, "setup not finished")
         signals = len(event.signal_objects) if isinstance(event, VehicleState) else 0
         triggers = (
-            tuple(trigger.signal or trigger.type for trigger in event.triggers)
+            tuple(trigger.name for trigger in event.triggers)
             if isinstance(event, VehicleState)
             else ()
         )
@@ -172,9 +172,12 @@ async def read_capped(request: Request | MockRequest, limit: int) -> bytes | Non
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return None
     stream = request.content
-    body = bytearray()
-    while chunk := await stream.read(limit + 1 - len(body)):
-        body += chunk
-        if len(body) > limit:
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
             return None
-    return bytes(body)
+    # A body nearly always arrives as one chunk, which join returns without copying it.
+    return b"".join(chunks)
