@@ -141,10 +141,15 @@ async def test_new_signal_of_known_vehicle_adds_entity(hass: HomeAssistant, post
     assert hass.states.get("sensor.kia_ev6_odometer").state == "10"
 
 
-async def test_unchanged_delivery_writes_no_signal_state(hass: HomeAssistant, post: Post) -> None:
-    """A delivery that repeats every value only moves the vehicle's "last update"."""
+async def test_unchanged_delivery_writes_no_state(
+    hass: HomeAssistant, post: Post, frozen_now: FrozenDateTimeFactory
+) -> None:
+    """A delivery that repeats every value writes no state at all (by default)."""
     await post(_all_signals(event_id="1"))
     writes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    # Minutes apart, as live deliveries come: "last update" (disabled by default) would
+    # write on each of them.
+    frozen_now.tick(timedelta(minutes=5))
     # Same values, newer retrieval time: Smartcar re-sent what it already sent.
     repeat = _all_signals(event_id="2")
     for signal in repeat["data"]["signals"]:
@@ -160,6 +165,16 @@ async def test_unchanged_delivery_writes_no_signal_state(hass: HomeAssistant, po
     ]
 
 
+async def test_last_update_is_disabled_by_default(hass: HomeAssistant, post: Post) -> None:
+    """It would write a state on every delivery; a user who wants it enables it."""
+    await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
+    entry = er.async_get(hass).async_get("sensor.kia_ev6_last_update")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("sensor.kia_ev6_last_update") is None
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_last_update_follows_deliveries(
     hass: HomeAssistant, post: Post, frozen_now: FrozenDateTimeFactory
 ) -> None:

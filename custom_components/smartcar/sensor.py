@@ -476,6 +476,9 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         signal=None,
         device_class=D.TIMESTAMP,
         entity_category=DIAGNOSTIC,
+        # It changes with every delivery: enabled, it writes a state (recorder, logbook)
+        # each time even when no value changed. "Reporting" tells freshness without that.
+        entity_registry_enabled_default=False,
         vehicle_value=_last_update,
     ),
     SmartcarSensorEntityDescription(
