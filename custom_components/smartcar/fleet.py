@@ -98,7 +98,7 @@ class Vehicle:
     def shown_state(self, code: str) -> SignalState | None:
         """A signal's state, if it holds a value and nothing stands in its way."""
         state = self.signals.get(code)
-        if state is None or state.body is None or state.error is not None or code in self.blocked:
+        if state is None or not state.has_value or code in self.blocked:
             return None
         return state
 
