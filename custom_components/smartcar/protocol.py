@@ -283,7 +283,7 @@ def _fitted(document: JSONObject) -> JSONObject:
             "meta": item["meta"] if isinstance(item.get("meta"), dict) else None,
         }
         for item in _list(data.get("signals"))
-        if isinstance(item, dict) and (code := _signal_code_of(item)) is not None
+        if isinstance(item, dict) and (code := _code_of(item)) is not None
     ]
     return {**document, "data": {**data, "signals": signals}}
 
@@ -468,7 +468,7 @@ def _trigger(item: Any) -> Trigger | None:
     trigger_type = _str(item.get("type")) or "SIGNAL_UPDATED"
     signal = item.get("signal")
     if isinstance(signal, dict):
-        return Trigger(type=trigger_type, signal=_signal_code_of(signal))
+        return Trigger(type=trigger_type, signal=_code_of(signal))
     if isinstance(signal, str):
         return Trigger(type=trigger_type, signal=_dotted_code(signal))
     return Trigger(type=trigger_type, signal=None)
@@ -480,7 +480,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
         if isinstance(signal, str):
             code = _dotted_code(signal)
         elif isinstance(signal, dict):
-            code = _signal_code_of(signal)
+            code = _code_of(signal)
         else:
             code = None
         if code is not None:
@@ -497,7 +497,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
     )
 
 
-def _signal_code_of(signal: JSONObject) -> str | None:
+def _code_of(signal: JSONObject) -> str | None:
     """A signal's code, from ``code`` or else from its group and name."""
     if code := _str(signal.get("code")):
         return code.lower()
