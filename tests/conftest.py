@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import json
 from pathlib import Path
@@ -11,9 +12,14 @@ from unittest.mock import AsyncMock, MagicMock, PropertyMock, patch
 
 from aiohttp import ClientResponse
 import pytest
+from pytest_homeassistant_custom_component import plugins as ha_plugins
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
-from homeassistant.const import CONF_WEBHOOK_ID, Platform
+from homeassistant.const import CONF_WEBHOOK_ID, MAJOR_VERSION, MINOR_VERSION, Platform
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 # Imported before Home Assistant puts its test config dir on sys.path, so that the harness
@@ -28,6 +34,16 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The oldest Home Assistant the integration supports (hacs.json) and the test stack that
+# pins it; every newer Home Assistant is tested as the "newest" stack.
+MINIMUM_HOMEASSISTANT = json.loads((Path(__file__).parents[1] / "hacs.json").read_text())[
+    "homeassistant"
+]
+STACK = (
+    "minimum"
+    if MINIMUM_HOMEASSISTANT.startswith(f"{MAJOR_VERSION}.{MINOR_VERSION}.")
+    else "newest"
+)
 TOKEN = "4f6b2a90-3c1d-4e8f-9a7b-5c2d1e0f3a6b"
 WEBHOOK_ID = "5a1c0e9b7d3f4a2e8c6b0d1f3e5a7c9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
 WEBHOOK_PATH = f"/api/webhook/{WEBHOOK_ID}"
@@ -52,6 +68,25 @@ def sign(body: bytes, token: str = TOKEN) -> str:
     return smartcar_hmac(token, body)
 
 
+def vehicle_device(hass: HomeAssistant, vehicle_id: str) -> dr.DeviceEntry | None:
+    """The device of a vehicle, looked up in each Smartcar entry's own devices.
+
+    Device identifiers are unique per config entry from Home Assistant 2026.8, which
+    deprecates the lookup by identifier alone; this lookup works on every version.
+    """
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, vehicle_id) in device.identifiers:
+                return device
+    return None
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The HTTP Basic ``Authorization`` header Smartcar's token endpoint expects (RFC 7617)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 class CloudNotAvailable(Exception):  # noqa: N818 (Home Assistant's name)
     """Stand-in for Home Assistant Cloud's exception of the same name."""
 
@@ -73,6 +108,35 @@ def mock_cloud_module(*, subscribed: bool) -> ModuleType:
     cloud.async_create_cloudhook = AsyncMock()  # type: ignore[attr-defined]
     cloud.async_delete_cloudhook = AsyncMock()  # type: ignore[attr-defined]
     return cloud
+
+
+# pytest-aiohttp and syrupy define fixtures of the same names as the Home Assistant plugin;
+# which of two plugins wins depends on the order they were installed in. A conftest fixture
+# outranks every plugin, so these make the Home Assistant versions win on every install:
+# its aiohttp client lets the HTTP views of components set up after the server started
+# register (diagnostics, repairs), its snapshot extension serialises registry entries.
+aiohttp_client = ha_plugins.aiohttp_client
+
+
+class StackSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant's snapshots, kept per test stack in ``snapshots/<stack>/``.
+
+    Home Assistant's own parts of a snapshot change between versions (registry fields such
+    as ``aliases``, attribute keys that became enums, attributes a platform added), so each
+    stack compares with snapshots it recorded itself; any difference in what the
+    integration writes shows on both. ``scripts/test --snapshot-update`` updates both.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """``snapshots/minimum`` or ``snapshots/newest`` next to the test file."""
+        return str(Path(test_location.filepath).parent / "snapshots" / STACK)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy's snapshot with Home Assistant's extension, whichever plugin provided it."""
+    return snapshot.use_extension(StackSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

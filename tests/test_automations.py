@@ -14,13 +14,12 @@ from pytest_homeassistant_custom_component.common import (
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.const import DOMAIN, EVENT_DELIVERY
 from custom_components.smartcar.transitions import TRANSITION_TYPES, detect, offered
 
-from .conftest import EV_ID, Post, fixture_bytes, make_state
+from .conftest import EV_ID, Post, fixture_bytes, make_state, vehicle_device
 
 PLUG = "charge-ischargingcableconnected"
 CHARGING = "charge-ischarging"
@@ -109,7 +108,7 @@ async def test_event_entity_and_bus_event_follow_transitions(
     await _deliver(post, "3", {PLUG: {"value": True}}, 1_766_990_200_000)
     assert hass.states.get(entity).state == fired_at
 
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert [event.data for event in deliveries] == [
         {
             "vehicle_id": EV_ID,
@@ -138,7 +137,7 @@ async def test_device_triggers_offered_for_delivered_signals(
 ) -> None:
     """The automation editor lists only triggers the vehicle's signals can fire."""
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
     types = {trigger["type"] for trigger in triggers if trigger["domain"] == DOMAIN}
     assert types == {
@@ -168,7 +167,7 @@ async def test_device_trigger_runs_automation_once_per_change(
 ) -> None:
     """An automation on "plugged in" runs when plugged in, not on repeats, and after reload."""
     await _deliver(post, "1", {PLUG: {"value": False}}, 1_766_990_000_000)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     calls: list[ServiceCall] = []
     hass.services.async_register("test", "automation", calls.append)
     assert await async_setup_component(

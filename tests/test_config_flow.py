@@ -15,7 +15,6 @@ import time
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from aiohttp import BasicAuth
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -29,7 +28,6 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_NAME, CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.api import (
@@ -63,10 +61,12 @@ from .conftest import (
     TOKEN,
     WEBHOOK_PATH,
     CloudNotConnected,
+    basic_auth,
     fixture_bytes,
     fixture_json,
     mock_cloud_module,
     sign,
+    vehicle_device,
 )
 from .smartcar_api import (
     CLIENT_ID,
@@ -591,7 +591,7 @@ async def test_connect_full_flow(
 
     # The code exchange: client credentials as Basic auth, never in the form.
     (_, _, form, headers), *_ = token_requests(aioclient_mock)
-    assert headers["Authorization"] == BasicAuth(CLIENT_ID, CLIENT_SECRET).encode()
+    assert headers["Authorization"] == basic_auth(CLIENT_ID, CLIENT_SECRET)
     assert form == {
         "grant_type": "authorization_code",
         "code": "abcd",
@@ -681,8 +681,7 @@ async def test_connect_creates_devices_before_any_delivery(
     entry = result["result"]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    registry = dr.async_get(hass)
-    ev = registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
+    ev = vehicle_device(hass, EV_ID)
     assert ev is not None
     assert (ev.manufacturer, ev.model, ev.name, ev.serial_number) == (
         "Kia",
@@ -690,7 +689,7 @@ async def test_connect_creates_devices_before_any_delivery(
         "Kia EV6",
         EV_VIN,
     )
-    ice = registry.async_get_device(identifiers={(DOMAIN, ICE_ID)})
+    ice = vehicle_device(hass, ICE_ID)
     assert ice is not None
     assert (ice.name, ice.serial_number) == ("Toyota Corolla", None)
     assert hass.states.async_all("sensor") == []  # entities come with the first delivery
@@ -963,8 +962,7 @@ async def test_reauth_keeps_entry_and_devices(
 ) -> None:
     """A new sign-in replaces the tokens; the entry, device and data stay."""
     mock_api(aioclient_mock)
-    registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     result = await connect_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
@@ -979,7 +977,7 @@ async def test_reauth_keeps_entry_and_devices(
     assert connect_entry.data[CONF_TOKEN]["refresh_token"] == "refresh-2"
     assert connect_entry.data[CONF_VEHICLES] == connect_entry_data()[CONF_VEHICLES]
     assert connect_entry.state is ConfigEntryState.LOADED
-    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}).id == device.id
+    assert vehicle_device(hass, EV_ID).id == device.id
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
@@ -1056,7 +1054,7 @@ async def test_reconfigure_sign_in_with_new_credentials(
     assert connect_entry.data[CONF_SCOPES] == ["read_battery", "read_location"]
     assert connect_entry.data[CONF_TOKEN]["access_token"] == "access-5"
     (_, _, _, headers), *_ = token_requests(aioclient_mock)
-    assert headers["Authorization"] == BasicAuth("new-client-id", "new-secret").encode()
+    assert headers["Authorization"] == basic_auth("new-client-id", "new-secret")
 
 
 async def test_refresh_vehicles_adds_new_and_removes_gone(
@@ -1072,8 +1070,7 @@ async def test_refresh_vehicles_adds_new_and_removes_gone(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    registry = dr.async_get(hass)
-    assert registry.async_get_device(identifiers={(DOMAIN, OLD_ID)}) is not None
+    assert vehicle_device(hass, OLD_ID) is not None
     mock_api(aioclient_mock, vehicles=(EV_ID, ICE_ID))
 
     result = await _reconfigure(hass, entry, "refresh_vehicles")
@@ -1091,8 +1088,8 @@ async def test_refresh_vehicles_adds_new_and_removes_gone(
     assert calls(aioclient_mock, "post", subscribe_url(EV_ID)) == []  # subscribed before
     assert len(calls(aioclient_mock, "post", subscribe_url(ICE_ID))) == 1
     assert [item["id"] for item in entry.data[CONF_VEHICLES]] == [EV_ID, ICE_ID]
-    assert registry.async_get_device(identifiers={(DOMAIN, OLD_ID)}) is None
-    assert registry.async_get_device(identifiers={(DOMAIN, ICE_ID)}) is not None
+    assert vehicle_device(hass, OLD_ID) is None
+    assert vehicle_device(hass, ICE_ID) is not None
     assert entry.state is ConfigEntryState.LOADED
 
 
@@ -1131,7 +1128,7 @@ async def test_refresh_vehicles_unsubscribes_left_out(
     assert result["reason"] == "vehicles_refreshed"
     await hass.async_block_till_done()
     assert connect_entry.data[CONF_VEHICLES] == []
-    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)}) is None
+    assert vehicle_device(hass, EV_ID) is None
     assert EV_ID not in connect_entry.runtime_data.fleet.vehicles
 
 

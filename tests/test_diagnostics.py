@@ -31,6 +31,7 @@ from .conftest import (
     fixture_bytes,
     fixture_json,
     make_state,
+    vehicle_device,
 )
 
 NOW = "2025-12-29T08:20:00+00:00"
@@ -206,7 +207,7 @@ async def test_download_leaks_no_secrets(
         integration, data={**integration.data, CONF_CLOUDHOOK_URL: CLOUDHOOK}
     )
     await _deliver_everything(post)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     _assert_no_secrets(await _download(hass, hass_client, integration))
     _assert_no_secrets(await _download(hass, hass_client, integration, device))
@@ -220,7 +221,7 @@ async def test_device_diagnostics_show_one_vehicle(
 ) -> None:
     """A vehicle's download holds that vehicle only, with the entry's setup and requests."""
     await _deliver_everything(post)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, integration, device)
     assert list(diagnostics["vehicles"]) == [EV_ID]

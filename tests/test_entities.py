@@ -17,13 +17,12 @@ from syrupy.assertion import SnapshotAssertion
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
-from custom_components.smartcar.const import CONF_STALE_AFTER, DOMAIN
+from custom_components.smartcar.const import CONF_STALE_AFTER
 
-from .conftest import EV_ID, ICE_ID, Post, fixture_bytes, make_state
+from .conftest import EV_ID, ICE_ID, Post, fixture_bytes, make_state, vehicle_device
 from .payloads import ALL_SIGNALS
 
 NOW = "2025-12-29T08:20:00+00:00"
@@ -74,7 +73,7 @@ async def test_platform_snapshot(
 async def test_device_describes_the_vehicle(hass: HomeAssistant, post: Post) -> None:
     """One device per vehicle: maker in normal capitalisation, model, year, nickname, VIN."""
     await post(_all_signals())
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     assert (device.manufacturer, device.model, device.model_id) == ("Kia", "EV6", "2023")
     assert device.name == "Blue Thunder"
@@ -85,7 +84,7 @@ async def test_device_describes_the_vehicle(hass: HomeAssistant, post: Post) -> 
 async def test_device_name_without_nickname(hass: HomeAssistant, post: Post) -> None:
     """Without a nickname the device is called "Make Model"."""
     await post(fixture_bytes("vehicle_state_ice.json"))
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ICE_ID)})
+    device = vehicle_device(hass, ICE_ID)
     assert device is not None
     assert device.name == "Toyota RAV4"
 
@@ -118,9 +117,8 @@ async def test_second_vehicle_appears_without_reload(hass: HomeAssistant, post: 
     """A vehicle seen for the first time gets its device and entities at once."""
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
     await post(fixture_bytes("vehicle_state_ice.json"))
-    registry = dr.async_get(hass)
-    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
-    assert registry.async_get_device(identifiers={(DOMAIN, ICE_ID)})
+    assert vehicle_device(hass, EV_ID)
+    assert vehicle_device(hass, ICE_ID)
     assert hass.states.get("sensor.toyota_rav4_fuel_level").state == "41"
     assert hass.states.get("sensor.kia_ev6_battery").state == "63"
 

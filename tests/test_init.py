@@ -11,17 +11,22 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.const import (
     CONF_CLOUDHOOK_URL,
     CONF_ERROR_CLOUDHOOK_URL,
     CONF_ERROR_WEBHOOK_ID,
-    DOMAIN,
 )
 
-from .conftest import EV_ID, CloudNotAvailable, Post, fixture_bytes, mock_cloud_module
+from .conftest import (
+    EV_ID,
+    CloudNotAvailable,
+    Post,
+    fixture_bytes,
+    mock_cloud_module,
+    vehicle_device,
+)
 
 
 @pytest.mark.parametrize("cloud_forgot_it", [False, True])
@@ -60,8 +65,7 @@ async def test_vehicle_can_be_removed_and_comes_back(
 ) -> None:
     """Removing a vehicle's device works; its next delivery brings it back."""
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
-    registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
@@ -74,14 +78,14 @@ async def test_vehicle_can_be_removed_and_comes_back(
     )
     assert (await client.receive_json())["success"]
     await hass.async_block_till_done()
-    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is None
+    assert vehicle_device(hass, EV_ID) is None
     assert EV_ID not in integration.runtime_data.fleet.vehicles
 
     edited = fixture_bytes("vehicle_state_ev_signal_update.json").replace(
         b"3f9a1c52-8e4d-4b17-a6c0-5d2e8f1b7a94", b"3f9a1c52-8e4d-4b17-a6c0-000000000000"
     )
     assert (await post(edited)).status == 200
-    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is not None
+    assert vehicle_device(hass, EV_ID) is not None
     assert hass.states.get("sensor.kia_ev6_battery").state == "63"
 
 

@@ -24,7 +24,7 @@ from custom_components.smartcar.api import AUTHORIZE_URL, TOKEN_URL
 from custom_components.smartcar.const import CONF_VEHICLES, DASHBOARD_URL, DOMAIN
 from custom_components.smartcar.oauth import KEEPALIVE_INTERVAL, REFRESH_AFTER
 
-from .conftest import EV_ID, ICE_ID, WEBHOOK_PATH, fixture_bytes, sign
+from .conftest import EV_ID, ICE_ID, WEBHOOK_PATH, basic_auth, fixture_bytes, sign, vehicle_device
 from .smartcar_api import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -58,7 +58,7 @@ async def test_devices_exist_before_any_delivery(hass: HomeAssistant) -> None:
     """The subscribed vehicles' devices are there at setup; the VIN is the serial number."""
     entry = await _setup(hass, connect_entry_data(vehicles=(EV_ID, ICE_ID)))
     registry = dr.async_get(hass)
-    ev = registry.async_get_device(identifiers={(DOMAIN, EV_ID)})
+    ev = vehicle_device(hass, EV_ID)
     assert ev is not None
     assert (ev.name, ev.manufacturer, ev.model, ev.model_id, ev.serial_number) == (
         "Kia EV6",
@@ -67,8 +67,8 @@ async def test_devices_exist_before_any_delivery(hass: HomeAssistant) -> None:
         "2023",
         EV_VIN,
     )
-    assert ev.config_entries == {entry.entry_id}
-    assert registry.async_get_device(identifiers={(DOMAIN, ICE_ID)}) is not None
+    assert ev in dr.async_entries_for_config_entry(registry, entry.entry_id)
+    assert vehicle_device(hass, ICE_ID) is not None
     assert hass.states.async_all("sensor") == []
 
 
@@ -82,14 +82,14 @@ async def test_listed_vin_survives_deliveries_without_it(
     response = await client.post(WEBHOOK_PATH, data=body, headers={"SC-Signature": sign(body)})
     assert response.status == 200
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     assert device.serial_number == EV_VIN
 
     # After a restart the vehicle is known from storage; the listed VIN still applies.
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     assert device.serial_number == EV_VIN
 
@@ -97,8 +97,7 @@ async def test_listed_vin_survives_deliveries_without_it(
 async def test_removed_device_stays_removed(hass: HomeAssistant, hass_ws_client: Any) -> None:
     """A vehicle whose device the user removes is not brought back by the next setup."""
     entry = await _setup(hass, connect_entry_data(vehicles=(EV_ID, ICE_ID)))
-    registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, ICE_ID)})
+    device = vehicle_device(hass, ICE_ID)
     assert device is not None
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
@@ -113,8 +112,8 @@ async def test_removed_device_stays_removed(hass: HomeAssistant, hass_ws_client:
     assert [item["id"] for item in entry.data[CONF_VEHICLES]] == [EV_ID]
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
-    assert registry.async_get_device(identifiers={(DOMAIN, ICE_ID)}) is None
-    assert registry.async_get_device(identifiers={(DOMAIN, EV_ID)}) is not None
+    assert vehicle_device(hass, ICE_ID) is None
+    assert vehicle_device(hass, EV_ID) is not None
 
 
 async def test_removing_an_unlisted_vehicle_keeps_the_list(
@@ -126,7 +125,7 @@ async def test_removing_an_unlisted_vehicle_keeps_the_list(
     body = fixture_bytes("vehicle_state_first_delivery.json")
     await client.post(WEBHOOK_PATH, data=body, headers={"SC-Signature": sign(body)})
     await hass.async_block_till_done()
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, EV_ID)})
+    device = vehicle_device(hass, EV_ID)
     assert device is not None
     assert await async_setup_component(hass, "config", {})
     ws = await hass_ws_client(hass)
@@ -159,7 +158,7 @@ async def test_old_sign_in_is_refreshed_and_rotated(
     entry = await _setup(hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)))
     (_, _, form, headers), *_ = token_requests(aioclient_mock)
     assert form == {"grant_type": "refresh_token", "refresh_token": "refresh-1"}
-    assert headers["Authorization"] == "Basic " + _basic(CLIENT_ID, CLIENT_SECRET)
+    assert headers["Authorization"] == basic_auth(CLIENT_ID, CLIENT_SECRET)
     token = entry.data[CONF_TOKEN]
     assert (token["access_token"], token["refresh_token"]) == ("access-2", "refresh-2")
 
@@ -253,12 +252,6 @@ async def test_application_credentials_platform(hass: HomeAssistant) -> None:
         "dashboard_url": DASHBOARD_URL,
         "redirect_url": MY_AUTH_CALLBACK_PATH,
     }
-
-
-def _basic(user: str, password: str) -> str:
-    import base64
-
-    return base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 async def test_diagnostics_redact_the_sign_in(hass: HomeAssistant, hass_client: Any) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 import json
 import logging
 from typing import Any, Final, Self
@@ -359,19 +360,24 @@ class SmartcarClient:
         return kind(message, **fields)
 
 
+def is_transient_status(status: int) -> bool:
+    """Whether a refused request may succeed later (rate limit, server trouble)."""
+    return status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR
+
+
 async def async_access_token(access_token: TokenGetter) -> str:
     """Call a token getter; a refused refresh is an authentication error.
 
     Getters built on aiohttp raise ``ClientResponseError`` when the token endpoint answers
-    an error: a 4xx means the refresh token is dead (sign in again), anything else is
-    Smartcar's or the network's trouble.
+    an error: a 4xx other than 429 means the refresh token is dead (sign in again), anything
+    else is Smartcar's or the network's trouble.
     """
     try:
         return await access_token()
     except SmartcarError:
         raise
     except aiohttp.ClientResponseError as err:
-        if 400 <= err.status < 500:  # noqa: PLR2004
+        if not is_transient_status(err.status) and err.status >= HTTPStatus.BAD_REQUEST:
             raise SmartcarAuthError(
                 f"Smartcar refused to refresh the sign-in ({err.status})", status=err.status
             ) from err

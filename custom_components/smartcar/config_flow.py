@@ -20,7 +20,6 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import hdrs
-import voluptuous as vol
 
 from homeassistant.components.webhook import (
     async_generate_id,
@@ -76,6 +75,7 @@ from .callback_url import (
     async_delete_cloudhook,
     callback_url,
 )
+from .compat import vol
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_ERROR_CLOUDHOOK_URL,
@@ -734,10 +734,13 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     def _remove_devices(self, entry: ConfigEntry, vehicle_ids: Iterable[str]) -> None:
         """Remove the devices (and stored values) of vehicles gone from the entry."""
         registry = dr.async_get(self.hass)
-        for vehicle_id in vehicle_ids:
-            if entry.state is ConfigEntryState.LOADED:
+        gone = {(DOMAIN, vehicle_id) for vehicle_id in vehicle_ids}
+        if entry.state is ConfigEntryState.LOADED:
+            for _, vehicle_id in gone:
                 entry.runtime_data.async_forget_vehicle(vehicle_id)
-            if device := registry.async_get_device(identifiers={(DOMAIN, vehicle_id)}):
+        # The entry's own devices: identifiers are unique per entry (Home Assistant 2026.8).
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if device.identifiers & gone:
                 registry.async_remove_device(device.id)
 
     @staticmethod

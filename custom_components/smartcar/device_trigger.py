@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
-
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from .compat import vol
 from .const import DOMAIN, EVENT_DELIVERY
 from .transitions import TRANSITION_TYPES, offered
 
@@ -34,10 +33,12 @@ def _delivered_signals(hass: HomeAssistant, device_id: str) -> list[str]:
         return []
     vehicle_ids = [key for domain, key in device.identifiers if domain == DOMAIN]
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if entry.entry_id in device.config_entries:
-            for vehicle_id in vehicle_ids:
-                if (vehicle := entry.runtime_data.fleet.vehicles.get(vehicle_id)) is not None:
-                    return [code for code, state in vehicle.signals.items() if state.body]
+        runtime = entry.runtime_data
+        for vehicle_id in vehicle_ids:
+            if runtime.device_id(vehicle_id) == device_id and (
+                vehicle := runtime.fleet.vehicles.get(vehicle_id)
+            ):
+                return [code for code, state in vehicle.signals.items() if state.body]
     return []
 
 

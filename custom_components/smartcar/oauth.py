@@ -13,11 +13,12 @@ token alive.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta
 import time
 from typing import TYPE_CHECKING, Any, Final, cast
 
-from aiohttp import BasicAuth, ClientError, hdrs
+from aiohttp import ClientError, ClientResponseError, hdrs
 
 from homeassistant.components.application_credentials import AuthImplementation
 from homeassistant.const import CONF_TOKEN
@@ -40,7 +41,8 @@ from .api import (
     TokenGetter,
     async_access_token,
 )
-from .const import CONF_SCOPES, CONF_VEHICLES, LOGGER
+from .compat import raise_token_request_error
+from .const import CONF_SCOPES, CONF_VEHICLES, DOMAIN, LOGGER
 from .fleet import Vehicle
 
 if TYPE_CHECKING:
@@ -72,14 +74,17 @@ class SmartcarOAuth2Implementation(AuthImplementation):
         return {"scope": scope_string(DEFAULT_SCOPES), "mode": "live"}
 
     async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Send a token request with the client credentials as HTTP Basic auth."""
+        """Send a token request with the client credentials as HTTP Basic auth.
+
+        A refusal is raised as the error Home Assistant expects for it (see compat.py).
+        """
         # The credentials go in the header only, as Smartcar's SDKs send them.
         form = {k: v for k, v in data.items() if k not in {"client_id", "client_secret"}}
         session = async_get_clientsession(self.hass)
         response = await session.post(
             self.token_url,
             data=form,
-            headers={hdrs.AUTHORIZATION: BasicAuth(self.client_id, self.client_secret).encode()},
+            headers={hdrs.AUTHORIZATION: basic_authorization(self.client_id, self.client_secret)},
         )
         if response.status >= 400:  # noqa: PLR2004
             try:
@@ -91,8 +96,16 @@ class SmartcarOAuth2Implementation(AuthImplementation):
                 error.get("error", response.status),
                 error.get("error_description", "no description"),
             )
-        response.raise_for_status()
+        try:
+            response.raise_for_status()
+        except ClientResponseError as err:
+            raise_token_request_error(err, DOMAIN)
         return cast("dict[str, Any]", await response.json())
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """An HTTP Basic ``Authorization`` value (RFC 7617; aiohttp's BasicAuth is deprecated)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 class CredentialsUnavailableError(Exception):

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
-
 from homeassistant.components.repairs import RepairsFlow
 
+from .compat import vol
 from .config_flow import TOKEN_FIELD, check_token, token_unique_id
 from .const import CONF_MANAGEMENT_TOKEN, DASHBOARD_URL
 
 if TYPE_CHECKING:
+    import sys
+
     from homeassistant.core import HomeAssistant
-    from homeassistant.data_entry_flow import FlowResult
+
+    # Repair flows have their own result type from 2026.3 (Python 3.14: see compat.py).
+    if sys.version_info >= (3, 14):
+        from homeassistant.components.repairs import RepairsFlowResult
+    else:
+        from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
 
 class TokenRepairFlow(RepairsFlow):
@@ -23,11 +29,11 @@ class TokenRepairFlow(RepairsFlow):
         """Fix the entry whose deliveries fail."""
         self._entry_id = entry_id
 
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Start at the token form (the init step receives the issue data, not user input)."""
         return await self.async_step_token()
 
-    async def async_step_token(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_token(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Ask for the Application Management Token as the Dashboard shows it now."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:

@@ -150,8 +150,8 @@ class SmartcarRuntime:
 
     def vehicle_name(self, vehicle: Vehicle) -> str:
         """The vehicle's name as its device shows it."""
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, vehicle.id)})
-        if device is not None:
+        device_id = self._device_ids.get(vehicle.id)
+        if device_id and (device := dr.async_get(self.hass).async_get(device_id)):
             return device.name_by_user or device.name or vehicle.id
         return vehicle.id
 
