@@ -69,7 +69,7 @@ from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
-from aiohttp import web
+from aiohttp import hdrs, web
 import msgspec
 import orjson
 
@@ -403,11 +403,16 @@ class TimedHandler:
                 profiler.disable()
 
 
-def wrap_handler(hass: HomeAssistant, webhook_id: str) -> TimedHandler:
-    """Replace a registered webhook's handler by a timed wrapper of it."""
-    registered = hass.data[webhook.DOMAIN][webhook_id]
-    timed = TimedHandler(registered["handler"])
-    registered["handler"] = timed
+def register_timed(
+    hass: HomeAssistant, domain: str, name: str, webhook_id: str, handler: Any
+) -> TimedHandler:
+    """Register a webhook whose handler is timed, replacing one of the same id.
+
+    Through the webhook component's public API: its registry is frozen from 2026.10.
+    """
+    webhook.async_unregister(hass, webhook_id)
+    timed = TimedHandler(handler)
+    webhook.async_register(hass, domain, name, webhook_id, timed, allowed_methods=[hdrs.METH_POST])
     return timed
 
 
@@ -1145,9 +1150,14 @@ async def running_bench(args: argparse.Namespace, config_dir: Path) -> AsyncIter
         all_signals = load_all_signals()
         noop_id, smartcar_id = secrets.token_hex(32), secrets.token_hex(32)
         reference_id = secrets.token_hex(32)
-        webhook.async_register(hass, "bench", "No-op", noop_id, noop_handler)
-        webhook.async_register(hass, "bench", "Reference", reference_id, reference_handler)
+        noop = register_timed(hass, "bench", "No-op", noop_id, noop_handler)
+        reference = register_timed(hass, "bench", "Reference", reference_id, reference_handler)
         entry = await setup_integration(hass, smartcar_id)
+        # The integration's own handler, as its setup registered it, timed.
+        handler = sys.modules["custom_components.smartcar.webhook"].SmartcarWebhook
+        smartcar = register_timed(
+            hass, DOMAIN, entry.title, smartcar_id, handler(entry.runtime_data)
+        )
         writes = WriteCounter(hass)
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
         await flush_registries(hass)
@@ -1156,11 +1166,11 @@ async def running_bench(args: argparse.Namespace, config_dir: Path) -> AsyncIter
             hass=hass,
             session=session,
             base_url=f"http://127.0.0.1:{port}",
-            noop=wrap_handler(hass, noop_id),
-            smartcar=wrap_handler(hass, smartcar_id),
+            noop=noop,
+            smartcar=smartcar,
             noop_path=webhook.async_generate_path(noop_id),
             smartcar_path=webhook.async_generate_path(smartcar_id),
-            reference=wrap_handler(hass, reference_id),
+            reference=reference,
             reference_path=webhook.async_generate_path(reference_id),
             writes=writes,
             runtime=entry.runtime_data,

@@ -156,8 +156,13 @@ def async_setup_connect(hass: HomeAssistant, entry: ConfigEntry, runtime: Smartc
         await async_keep_sign_in_alive(hass, entry)
 
     entry.async_on_unload(
+        # Cancelled on unload, and on shutdown too (Home Assistant does not unload then).
         async_track_time_interval(
-            hass, keep_alive, KEEPALIVE_INTERVAL, name="Smartcar sign-in keepalive"
+            hass,
+            keep_alive,
+            KEEPALIVE_INTERVAL,
+            name="Smartcar sign-in keepalive",
+            cancel_on_shutdown=True,
         )
     )
     entry.async_create_background_task(hass, keep_alive(), "Smartcar sign-in check")
