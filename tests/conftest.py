@@ -40,9 +40,7 @@ MINIMUM_HOMEASSISTANT = json.loads((Path(__file__).parents[1] / "hacs.json").rea
     "homeassistant"
 ]
 STACK = (
-    "minimum"
-    if MINIMUM_HOMEASSISTANT.startswith(f"{MAJOR_VERSION}.{MINOR_VERSION}.")
-    else "newest"
+    "minimum" if MINIMUM_HOMEASSISTANT.startswith(f"{MAJOR_VERSION}.{MINOR_VERSION}.") else "newest"
 )
 TOKEN = "4f6b2a90-3c1d-4e8f-9a7b-5c2d1e0f3a6b"
 WEBHOOK_ID = "5a1c0e9b7d3f4a2e8c6b0d1f3e5a7c9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
@@ -119,7 +117,7 @@ aiohttp_client = ha_plugins.aiohttp_client
 
 
 class StackSnapshotExtension(HomeAssistantSnapshotExtension):
-    """Home Assistant's snapshots, kept per test stack in ``snapshots/<stack>/``.
+    """Home Assistant's snapshots, kept per test stack in ``snapshots-<stack>/``.
 
     Home Assistant's own parts of a snapshot change between versions (registry fields such
     as ``aliases``, attribute keys that became enums, attributes a platform added), so each
@@ -129,8 +127,8 @@ class StackSnapshotExtension(HomeAssistantSnapshotExtension):
 
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
-        """``snapshots/minimum`` or ``snapshots/newest`` next to the test file."""
-        return str(Path(test_location.filepath).parent / "snapshots" / STACK)
+        """``snapshots-minimum`` or ``snapshots-newest`` next to the test file."""
+        return str(Path(test_location.filepath).parent / f"snapshots-{STACK}")
 
 
 @pytest.fixture

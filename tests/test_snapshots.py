@@ -1,6 +1,6 @@
 """The two test stacks' snapshots tell the same story about the integration.
 
-Each stack records its own snapshots (``tests/snapshots/<stack>/``, see conftest.py),
+Each stack records its own snapshots (``tests/snapshots-<stack>/``, see conftest.py),
 because Home Assistant's own parts of them change between versions. What the integration
 writes must not: after removing the differences known to be Home Assistant's, both files
 of every snapshot must be equal. A new Home Assistant difference is added here, by name.
@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+TESTS = Path(__file__).parent
 
 # Home Assistant 2026.3-2026.10 changes, each written back in 2026.2's form.
 HOME_ASSISTANT_CHANGES = (
@@ -41,9 +41,9 @@ def _as_minimum(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", sorted(path.name for path in (SNAPSHOTS / "minimum").glob("*.ambr"))
+    "name", sorted(path.name for path in (TESTS / "snapshots-minimum").glob("*.ambr"))
 )
 def test_both_stacks_snapshot_the_same_integration(name: str) -> None:
-    minimum = (SNAPSHOTS / "minimum" / name).read_text()
-    newest = (SNAPSHOTS / "newest" / name).read_text()
+    minimum = (TESTS / "snapshots-minimum" / name).read_text()
+    newest = (TESTS / "snapshots-newest" / name).read_text()
     assert _as_minimum(newest) == minimum
