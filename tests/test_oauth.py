@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -15,7 +16,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.config_entry_oauth2_flow import MY_AUTH_CALLBACK_PATH
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    MY_AUTH_CALLBACK_PATH,
+    ImplementationUnavailableError,
+)
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
@@ -43,14 +47,28 @@ WEEK = REFRESH_AFTER.total_seconds()
 async def _setup(
     hass: HomeAssistant, data: dict[str, Any], *, credentials: bool = True
 ) -> MockConfigEntry:
+    entry = await _add(hass, data, credentials=credentials)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _setup_failing(
+    hass: HomeAssistant, data: dict[str, Any], *, credentials: bool = True
+) -> MockConfigEntry:
+    entry = await _add(hass, data, credentials=credentials)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _add(hass: HomeAssistant, data: dict[str, Any], *, credentials: bool) -> MockConfigEntry:
     if credentials:
         await setup_credentials(hass)
     entry = MockConfigEntry(
         domain=DOMAIN, title="Smartcar", data=data, unique_id=connect_unique_id()
     )
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
     return entry
 
 
@@ -188,48 +206,128 @@ async def test_refresh_without_new_refresh_token_keeps_the_old_one(
     assert entry.data[CONF_TOKEN]["refresh_token"] == "refresh-1"
 
 
-@pytest.mark.parametrize(
+REFUSALS = pytest.mark.parametrize(
     ("status", "body"),
     [(400, {"error": "invalid_grant", "error_description": "Expired"}), (401, None)],
 )
-async def test_dead_sign_in_starts_reauth_but_keeps_deliveries(
+
+
+def _reauth_flows(hass: HomeAssistant) -> list[tuple[str, str]]:
+    return [
+        (flow["context"]["source"], flow["step_id"])
+        for flow in hass.config_entries.flow.async_progress()
+    ]
+
+
+@REFUSALS
+async def test_sign_in_refused_at_setup_asks_to_sign_in_again(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     status: int,
     body: dict[str, str] | None,
 ) -> None:
-    """A refused refresh asks to sign in again; the webhook keeps working meanwhile."""
+    """Tested before setup: a refused refresh stops the setup and asks to sign in again."""
     aioclient_mock.post(TOKEN_URL, status=status, json=body, text=None if body else "denied")
-    entry = await _setup(hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)))
+    entry = await _setup_failing(hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason == (
+        "Smartcar refused the sign-in of Smartcar. Sign in again: Settings > Devices & "
+        "services shows the request to reauthenticate"
+    )
+    assert _reauth_flows(hass) == [("reauth", "reauth_confirm")]
+
+
+@REFUSALS
+async def test_sign_in_refused_while_running_keeps_deliveries(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_client_no_auth: Any,
+    freezer: FrozenDateTimeFactory,
+    status: int,
+    body: dict[str, str] | None,
+) -> None:
+    """A week later Smartcar refuses: sign in again is asked, deliveries keep arriving."""
+    entry = await _setup(hass, connect_entry_data(token=stored_token(1, age=3600)))
+    aioclient_mock.post(TOKEN_URL, status=status, json=body, text=None if body else "denied")
+    freezer.tick(REFRESH_AFTER)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert token_requests(aioclient_mock)
     assert entry.state is ConfigEntryState.LOADED
-    flows = hass.config_entries.flow.async_progress()
-    assert [(flow["context"]["source"], flow["step_id"]) for flow in flows] == [
-        ("reauth", "reauth_confirm")
-    ]
+    assert _reauth_flows(hass) == [("reauth", "reauth_confirm")]
+    body_bytes = fixture_bytes("vehicle_state_ev_signal_update.json")
+    client = await hass_client_no_auth()
+    response = await client.post(
+        WEBHOOK_PATH, data=body_bytes, headers={"SC-Signature": sign(body_bytes)}
+    )
+    assert response.status == 200
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
 
 
-async def test_passing_trouble_does_not_ask_to_sign_in(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, caplog: pytest.LogCaptureFixture
+async def test_passing_trouble_at_setup_is_retried(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Smartcar's token endpoint down at setup: setup is retried, no reauth is asked."""
+    aioclient_mock.post(TOKEN_URL, status=503, text="Service Unavailable")
+    entry = await _setup_failing(hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "Smartcar cannot check the sign-in of Smartcar now. Home Assistant tries again by "
+        "itself; deliveries arrive once the entry is set up"
+    )
+    assert hass.config_entries.flow.async_progress() == []
+    assert entry.data[CONF_TOKEN]["refresh_token"] == "refresh-1"
+
+
+async def test_passing_trouble_while_running_does_not_ask_to_sign_in(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Smartcar's token endpoint failing for a while is no reason for a reauth."""
+    entry = await _setup(hass, connect_entry_data(token=stored_token(1, age=3600)))
     aioclient_mock.post(TOKEN_URL, status=503, text="Service Unavailable")
+    freezer.tick(REFRESH_AFTER)
     with caplog.at_level(logging.INFO):
-        entry = await _setup(hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert token_requests(aioclient_mock)
+    assert entry.state is ConfigEntryState.LOADED
     assert hass.config_entries.flow.async_progress() == []
     assert entry.data[CONF_TOKEN]["refresh_token"] == "refresh-1"
     assert "Cannot refresh the Smartcar sign-in of Smartcar now" in caplog.text
 
 
-async def test_missing_credentials_do_not_stop_the_entry(
-    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Application credentials removed: a warning, and the webhook still works."""
+async def test_missing_credentials_ask_to_sign_in_again(hass: HomeAssistant) -> None:
+    """Application credentials removed: setup stops and asks to sign in (and add them)."""
     assert await async_setup_component(hass, "application_credentials", {})
-    entry = await _setup(
-        hass, connect_entry_data(token=stored_token(1, age=WEEK + 60)), credentials=False
+    entry = await _setup_failing(
+        hass, connect_entry_data(token=stored_token(1, age=3600)), credentials=False
     )
-    assert entry.state is ConfigEntryState.LOADED
-    assert "Cannot refresh the Smartcar sign-in" in caplog.text
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason == (
+        "The application credentials that Smartcar signs in with are gone. Sign in again to "
+        "choose or enter the Smartcar application's client ID and secret"
+    )
+    assert _reauth_flows(hass) == [("reauth", "reauth_confirm")]
+
+
+async def test_unavailable_credentials_are_retried(hass: HomeAssistant) -> None:
+    """Credentials that cannot be read now (a cloud-provided implementation): retried."""
+    await setup_credentials(hass)
+    with patch(
+        "custom_components.smartcar.oauth.async_get_config_entry_implementation",
+        side_effect=ImplementationUnavailableError("not now"),
+    ):
+        entry = await _setup_failing(
+            hass, connect_entry_data(token=stored_token(1, age=3600)), credentials=False
+        )
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == (
+        "The application credentials of Smartcar cannot be read now. Home Assistant tries "
+        "again by itself"
+    )
     assert hass.config_entries.flow.async_progress() == []
 
 

@@ -13,7 +13,7 @@ from homeassistant.const import CONF_WEBHOOK_ID, Platform
 
 from .callback_url import async_delete_cloudhook
 from .const import CONF_CLOUDHOOK_URL, CONF_ERROR_CLOUDHOOK_URL, CONF_ERROR_WEBHOOK_ID, DOMAIN
-from .oauth import async_forget_listed_vehicle, async_setup_connect
+from .oauth import async_check_sign_in, async_forget_listed_vehicle, async_setup_connect
 from .runtime import SmartcarRuntime, fleet_store
 from .webhook import SmartcarWebhook
 
@@ -27,7 +27,8 @@ type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Load stored values, open the webhook and set up the platforms."""
+    """Check the sign-in, load stored values, open the webhook and set up the platforms."""
+    await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
     entry.runtime_data = runtime
     # Smartcar Connect entries: devices of the subscribed vehicles, sign-in keepalive.

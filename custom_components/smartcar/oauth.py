@@ -23,6 +23,7 @@ from aiohttp import ClientError, ClientResponseError, hdrs
 from homeassistant.components.application_credentials import AuthImplementation
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
@@ -117,7 +118,7 @@ async def async_entry_token_getter(hass: HomeAssistant, entry: ConfigEntry) -> T
     try:
         implementation = await async_get_config_entry_implementation(hass, entry)
     except (ImplementationUnavailableError, ValueError) as err:
-        raise CredentialsUnavailableError(str(err)) from err
+        raise CredentialsUnavailableError(str(err) or type(err).__name__) from err
     session = OAuth2Session(hass, entry, implementation)
 
     async def access_token() -> str:
@@ -152,7 +153,7 @@ def async_setup_connect(hass: HomeAssistant, entry: ConfigEntry, runtime: Smartc
     if CONF_TOKEN not in entry.data:
         return
 
-    async def keep_alive(_now: datetime | None = None) -> None:
+    async def keep_alive(_now: datetime) -> None:
         await async_keep_sign_in_alive(hass, entry)
 
     entry.async_on_unload(
@@ -165,24 +166,65 @@ def async_setup_connect(hass: HomeAssistant, entry: ConfigEntry, runtime: Smartc
             cancel_on_shutdown=True,
         )
     )
-    entry.async_create_background_task(hass, keep_alive(), "Smartcar sign-in check")
 
 
-async def async_keep_sign_in_alive(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Refresh a token older than a week; ask to sign in again if Smartcar refuses."""
+async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Check a Connect entry's sign-in, refreshing a token older than a week (setup's test).
+
+    Nothing is asked of Smartcar while the token is younger (no polling). Raises
+    ``ConfigEntryAuthFailed`` when the sign-in is refused or its application credentials
+    are gone (signing in again fixes both), ``ConfigEntryNotReady`` when Smartcar or the
+    credentials cannot be reached now. Webhook-only entries have nothing to check.
+    """
+    if CONF_TOKEN not in entry.data:
+        return
+    placeholders = {"entry": entry.title}
+    try:
+        access_token = await async_entry_token_getter(hass, entry)
+    except CredentialsUnavailableError as err:
+        if isinstance(err.__cause__, ImplementationUnavailableError):
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="credentials_unavailable",
+                translation_placeholders=placeholders,
+            ) from err
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="credentials_missing",
+            translation_placeholders=placeholders,
+        ) from err
     token = entry.data[CONF_TOKEN]
     issued_at = float(token.get("expires_at", 0)) - float(token.get("expires_in", 0))
     if time.time() - issued_at < REFRESH_AFTER.total_seconds():
         return
     try:
-        await async_access_token(await async_entry_token_getter(hass, entry))
-    except CredentialsUnavailableError as err:
-        LOGGER.warning("Cannot refresh the Smartcar sign-in of %s: %s", entry.title, err)
+        await async_access_token(access_token)
     except SmartcarAuthError as err:
-        LOGGER.warning("Smartcar refused the sign-in of %s: %s", entry.title, err)
-        entry.async_start_reauth(hass)
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="sign_in_refused",
+            translation_placeholders=placeholders,
+        ) from err
     except SmartcarError as err:
-        LOGGER.info("Cannot refresh the Smartcar sign-in of %s now: %s", entry.title, err)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="sign_in_unreachable",
+            translation_placeholders=placeholders,
+        ) from err
+
+
+async def async_keep_sign_in_alive(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The weekly refresh of a running entry: ask to sign in again if Smartcar refuses.
+
+    The entry keeps running either way: deliveries never need the sign-in.
+    """
+    try:
+        await async_check_sign_in(hass, entry)
+    except ConfigEntryAuthFailed as err:
+        LOGGER.warning("Smartcar refused the sign-in of %s: %s", entry.title, err.__cause__)
+        entry.async_start_reauth(hass)
+    except ConfigEntryNotReady as err:
+        LOGGER.info("Cannot refresh the Smartcar sign-in of %s now: %s", entry.title, err.__cause__)
 
 
 @callback
