@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import json
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -212,6 +213,34 @@ async def test_not_reporting_repair(
     assert issue.translation_placeholders == {"vehicle": "Kia EV6", "hours": "24"}
     await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="2"))
     assert _issue_ids(hass) == set()
+
+
+async def test_not_reporting_is_logged_once_each_way(
+    hass: HomeAssistant,
+    post: Post,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One log line when a vehicle stops reporting and one when it is back, not per delivery."""
+    with caplog.at_level(logging.INFO, logger="custom_components.smartcar"):
+        await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
+        freezer.tick(timedelta(hours=24, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        freezer.tick(timedelta(hours=30))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+        for event_id in ("2", "3"):
+            await post(make_state({SOC: {"value": 51, "unit": "percent"}}, event_id=event_id))
+    messages = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.smartcar"
+    ]
+    assert [message for message in messages if "reporting" in message] == [
+        "Kia EV6 stopped reporting: no delivery from Smartcar for 24 hours",
+        "Kia EV6 is reporting again",
+    ]
 
 
 async def test_not_reporting_at_startup(

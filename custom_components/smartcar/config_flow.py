@@ -36,7 +36,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME, CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
@@ -105,6 +104,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     import logging
 
+    from . import SmartcarConfigEntry
     from .protocol import Event
     from .runtime import Delivery
 
@@ -256,11 +256,11 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def _async_take_application(self, user_input: dict[str, Any]) -> dict[str, str]:
         """Check the name and token and make the callback URL; return the errors to show."""
         token, error = check_token(self.hass, user_input[CONF_MANAGEMENT_TOKEN])
-        if error == "token_in_use":
-            raise AbortFlow("already_configured")
-        if error is not None:
+        if error == "invalid_token":
             return {CONF_MANAGEMENT_TOKEN: error}
+        # One entry per Smartcar application, known by its token.
         await self.async_set_unique_id(token_unique_id(token))
+        self._abort_if_unique_id_configured()
         webhook_id = async_generate_id()
         try:
             url, cloudhook = await async_create_callback_url(self.hass, webhook_id)
@@ -731,7 +731,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             del self._subscribed[vehicle.id]
         return {}
 
-    def _remove_devices(self, entry: ConfigEntry, vehicle_ids: Iterable[str]) -> None:
+    def _remove_devices(self, entry: SmartcarConfigEntry, vehicle_ids: Iterable[str]) -> None:
         """Remove the devices (and stored values) of vehicles gone from the entry."""
         registry = dr.async_get(self.hass)
         gone = {(DOMAIN, vehicle_id) for vehicle_id in vehicle_ids}
@@ -745,7 +745,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> SmartcarOptionsFlow:
+    def async_get_options_flow(config_entry: SmartcarConfigEntry) -> SmartcarOptionsFlow:
         """Options: the reporting timeout and a separate error callback URL."""
         return SmartcarOptionsFlow()
 

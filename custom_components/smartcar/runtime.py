@@ -27,6 +27,7 @@ from .const import (
     DEFAULT_STALE_AFTER,
     DOMAIN,
     EVENT_DELIVERY,
+    LOGGER,
     RECENT_DELIVERIES,
     SAVE_DELAY_SECONDS,
     SIGNATURE_FAILURES_FOR_REPAIR,
@@ -335,10 +336,17 @@ class SmartcarRuntime:
             )
         if stale == (vehicle_id in self._not_reporting):
             return  # the repair already says so (checked on every delivery: keep it cheap)
+        hours = int(self.stale_after.total_seconds() // 3600)
         if stale:
             self._not_reporting.add(vehicle_id)
+            LOGGER.info(
+                "%s stopped reporting: no delivery from Smartcar for %s hours",
+                self.vehicle_name(vehicle),
+                hours,
+            )
         else:
             self._not_reporting.discard(vehicle_id)
+            LOGGER.info("%s is reporting again", self.vehicle_name(vehicle))
         self._reporting.pop(vehicle_id, None)
         async_set_issue(
             self.hass,
@@ -347,7 +355,7 @@ class SmartcarRuntime:
             translation_key=NOT_REPORTING,
             placeholders={
                 "vehicle": self.vehicle_name(vehicle),
-                "hours": str(int(self.stale_after.total_seconds() // 3600)),
+                "hours": str(hours),
             },
             severity=ir.IssueSeverity.WARNING,
         )
