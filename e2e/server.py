@@ -5,6 +5,14 @@ own process group, with this checkout's integration linked into the configuratio
 directory as a user's install would have it (``custom_components -> <checkout>``). Its
 console output goes to a file in that directory, so a failing test or demo can show the
 tail. Its HTTP server listens on the loopback address only.
+
+The Python that runs the server, and with it the Home Assistant version, is this process's
+own unless the environment variable SMARTCAR_E2E_PYTHON names another: the newest stack
+runs pytest in its test venv (whose test plugin pins an older Home Assistant) and the
+server in a venv of its own, ``SMARTCAR_E2E_PYTHON=.venv-server/bin/python`` (created from
+requirements_server.txt). The server runs with Python's DeprecationWarnings shown (they go
+to its log through Home Assistant's ``py.warnings`` logger), so that the tests can check
+that none names the integration.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,11 +47,14 @@ OUTPUT_FILE: Final = "server-output.log"
 # The frontend is one of Home Assistant's default integrations and critical: if it does
 # not load, the server falls back to recovery mode, without custom integrations. Its
 # files come from the home-assistant-frontend package (260 MB, installed by
-# scripts/develop, not by the test stack). Pointed at an empty "development repository",
-# the real frontend integration sets up without that package and serves no pages, which
-# is all a REST-only server needs.
+# scripts/develop, not by the test stack nor by requirements_server.txt). Pointed at an
+# empty "development repository", the real frontend integration sets up without that
+# package and serves no pages, which is all a REST-only server needs.
 FRONTEND_STUB: Final = "frontend-stub"
 PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
+PYTHON_VARIABLE: Final = "SMARTCAR_E2E_PYTHON"
+# Python hides DeprecationWarnings raised outside __main__; the server shows each once.
+WARNINGS: Final = "default::DeprecationWarning,default::PendingDeprecationWarning"
 
 
 class ServerError(Exception):
@@ -68,6 +80,22 @@ def _die_with_parent(parent: int) -> Callable[[], None]:
     return arm
 
 
+def server_python() -> str:
+    """The interpreter that runs the server: ``$SMARTCAR_E2E_PYTHON``, else this one.
+
+    A relative path is taken from the current directory, a bare name from ``PATH``; the
+    path is made absolute but links are kept (a venv's ``bin/python`` is a link, and
+    Python finds its venv through the path it was started by).
+    """
+    value = os.environ.get(PYTHON_VARIABLE, "").strip()
+    if not value:
+        return sys.executable
+    found = shutil.which(value) if os.sep not in value else value
+    if found is None or not os.access(found, os.X_OK) or Path(found).is_dir():
+        raise ServerError(f"{PYTHON_VARIABLE}={value} is not an executable Python")
+    return os.path.abspath(found)  # noqa: PTH100 (Path.resolve would follow the venv's link)
+
+
 def free_port(host: str = LOOPBACK) -> int:
     """A TCP port that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -83,7 +111,10 @@ def port_in_use(port: int, host: str = LOOPBACK) -> bool:
 
 
 def minimal_configuration(port: int, external_url: str) -> dict[str, Any]:
-    """A configuration that needs nothing beyond the test stack (requirements_test.txt).
+    """A configuration that needs nothing beyond the server's venv.
+
+    That is the test stack (requirements_test.txt) on the pinned stack, and
+    requirements_server.txt where the server has a venv of its own (SMARTCAR_E2E_PYTHON).
 
     No ``default_config``: only what the tests use (the REST API, config flows,
     onboarding, webhooks). A fixed location, time zone and unit system leave nothing for
@@ -172,7 +203,7 @@ class HomeAssistantServer:
 
     config_dir: Path
     port: int
-    python: str = sys.executable
+    python: str = field(default_factory=server_python)
     skip_pip: bool = True
     extra_args: tuple[str, ...] = ()
     startup_timeout: float = 120.0  # seconds to answer HTTP, and again to reach RUNNING
@@ -203,6 +234,18 @@ class HomeAssistantServer:
             args.append("--skip-pip")
         return [*args, *self.extra_args]
 
+    def environment(self) -> dict[str, str]:
+        """This process's environment, with DeprecationWarnings shown (see WARNINGS).
+
+        In the environment and not on the command line, so that the launcher's own restart
+        (it executes itself again) keeps them. Filters already in ``PYTHONWARNINGS`` come
+        after these, and so win.
+        """
+        environment = dict(os.environ)
+        given = environment.get("PYTHONWARNINGS")
+        environment["PYTHONWARNINGS"] = f"{WARNINGS},{given}" if given else WARNINGS
+        return environment
+
     def start(self) -> None:
         """Start the server process (it answers HTTP a few seconds later)."""
         if self.running:
@@ -214,6 +257,7 @@ class HomeAssistantServer:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=ROOT,
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -4,13 +4,21 @@ Usage: .venv/bin/python scripts/run_homeassistant.py [--config DIR] [--debug] [-
                                                      [--skip-pip] [--recovery-mode]
        .venv/bin/python scripts/run_homeassistant.py --print-requirements [--config DIR]
 
-Why not just `hass`? Home Assistant 2026.2 refuses to start on a Python below 3.13.2
-(homeassistant.__main__.validate_python), and some machines (pyenv's 3.13.0) have an older
-3.13 patch release on which the server runs fine. This launcher does what
-homeassistant.__main__.main does, minus that check: apply a pending backup restore, create
-the config and deps directories, take the single-instance lock, build a
-homeassistant.runner.RuntimeConfig and call homeassistant.runner.run. On Python >= 3.13.2 it
-behaves like `hass`, so the same command works everywhere.
+Why not just `hass`? Home Assistant refuses to start on a Python below the patch release it
+declares (homeassistant.__main__.validate_python: 3.13.2 for 2026.2, 3.14.2 for 2026.11),
+and some machines (pyenv's 3.13.0) have an older patch release on which the server runs
+fine. This launcher does what homeassistant.__main__.main does, minus that check: exit
+outside a virtual environment or a container where that version's `hass` does (2026.11;
+2026.2 has no such check), apply a pending backup restore, create the config directory (and
+deps/ where Home Assistant still uses it: 2026.2, not 2026.11), take the single-instance
+lock, build a homeassistant.runner.RuntimeConfig and call homeassistant.runner.run. On a
+Python that Home Assistant accepts it behaves like `hass`, so the same command works
+everywhere.
+
+The Python that runs it is that of the venv whose Home Assistant is to run: .venv for
+scripts/develop, scripts/demo and the e2e tests on the pinned stack; .venv-server
+(requirements_server.txt) for the e2e tests on the newest stack (SMARTCAR_E2E_PYTHON, see
+e2e/server.py).
 
 A restart asked for from the UI (Settings > System > Restart, a backup restore) ends the run
 with RESTART_EXIT_CODE; under `hass` a service manager (systemd, s6 in the container) starts
@@ -145,13 +153,21 @@ def main() -> int:
             file=sys.stderr,
         )
     # Imported here: --print-requirements must stay quick, and these take seconds.
+    from homeassistant import __main__ as hass_main  # noqa: PLC0415
     from homeassistant import config as config_util  # noqa: PLC0415
     from homeassistant import runner  # noqa: PLC0415
     from homeassistant.backup_restore import restore_backup  # noqa: PLC0415
 
+    # Since 2026.11 Home Assistant installs requirements only into the environment it runs
+    # in, and `hass` exits outside a virtual environment or a container; so does this.
+    validate_environment = getattr(hass_main, "validate_environment", None)
+    if validate_environment is not None:
+        validate_environment()
     if restore_backup(str(config_dir)):
         return RESTART_EXIT_CODE
-    (config_dir / "deps").mkdir(parents=True, exist_ok=True)
+    # `hass` creates only the default configuration directory; a test's is new.
+    config_dir.mkdir(parents=True, exist_ok=True)
+    hass_main.ensure_config_path(str(config_dir))  # deps/ too, where Home Assistant uses it
 
     with runner.ensure_single_execution(str(config_dir)) as single_execution_lock:
         if single_execution_lock.exit_code is not None:

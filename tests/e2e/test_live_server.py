@@ -7,8 +7,11 @@ config-flow REST API, plays a simulator scenario against the entry's webhook and
 result through ``/api/states``. Then it restarts the server, gracefully or with SIGKILL in
 the middle of a stream of deliveries, and checks what survived.
 
-The server needs only the test stack (``--skip-pip``; see ``e2e.server``), and the
-``server`` fixture kills its process group when the test ends, whatever the outcome.
+The server needs only what its venv has (``--skip-pip``): the test stack's, or on the
+newest stack its own, SMARTCAR_E2E_PYTHON=.venv-server/bin/python (requirements_server.txt;
+see ``e2e.server``). The ``server`` fixture kills its process group when the test ends,
+whatever the outcome. Besides the states, each test checks the server's log: no error
+and no deprecation report (Home Assistant's or Python's) that names the integration.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import aiohttp
 import pytest
 
 from e2e import HomeAssistantClient, HomeAssistantServer, SmartcarEntry
+from e2e.server import ROOT
 import simulator
 from simulator.payloads import initial_bodies
 
@@ -51,6 +55,16 @@ STREAM_INTERVAL = 25.0
 STREAM_COUNT = 54
 KILL_AFTER = 26.0  # seconds after the stream starts: mid-way between two saves
 SAVED_WITHIN = 15.0  # a delivery acknowledged this long before a kill must survive it
+# What a report of a deprecation says (lower case): Python's DeprecationWarning and
+# PendingDeprecationWarning, Home Assistant's helpers.deprecation ("The deprecated ... was
+# used from smartcar") and helpers.frame.report_usage ("Detected that custom integration
+# 'smartcar' ... This will stop working in Home Assistant ..."), older "breaks in" wording.
+DEPRECATION_MARKS = (
+    "deprecat",
+    "detected that custom integration",
+    "will stop working",
+    "breaks in",
+)
 
 
 class Stopwatch:
@@ -112,6 +126,7 @@ async def live_server(server: HomeAssistantServer) -> AsyncIterator[Live]:
         assert client.access_token is not None
         await server.wait_running(client.access_token)
         stopwatch.lap("first start and onboarding")
+        version = (await client.get("/api/config"))["version"]
         entry = await client.create_smartcar_entry(name="Smartcar", token=TOKEN)
         entries = await client.config_entries()
         assert [(e["entry_id"], e["state"]) for e in entries] == [(entry.entry_id, "loaded")]
@@ -119,7 +134,8 @@ async def live_server(server: HomeAssistantServer) -> AsyncIterator[Live]:
         try:
             yield Live(server, client, entry, stopwatch)
         finally:
-            print(f"\ntimings: {stopwatch}")
+            print(f"\nserver: Home Assistant {version} on {server.python}")
+            print(f"timings: {stopwatch}")
 
 
 async def smartcar_entities(client: HomeAssistantClient) -> dict[str, dict[str, str]]:
@@ -179,6 +195,23 @@ def server_errors(server: HomeAssistantServer) -> list[str]:
     ]
 
 
+def deprecation_reports(server: HomeAssistantServer) -> list[str]:
+    """Lines of the server's log that report a deprecation and name the integration.
+
+    The integration is named by its domain, its logger or module (custom_components.smartcar)
+    or a file path (custom_components/smartcar/...). The checkout's and the configuration
+    directory's own paths are taken out first: a checkout in a folder called smartcar would
+    otherwise name it in every warning about a package of its venv.
+    """
+    found = []
+    for line in server.log_lines():
+        text = line.replace(str(server.config_dir), "<config>").replace(str(ROOT), "<checkout>")
+        text = text.lower()
+        if "smartcar" in text and any(mark in text for mark in DEPRECATION_MARKS):
+            found.append(line)
+    return found
+
+
 async def test_full_scenario_then_graceful_restart(server: HomeAssistantServer) -> None:
     """Every mapped entity shows the scenario's last values, and again after a restart."""
     async with live_server(server) as live:
@@ -229,6 +262,7 @@ async def test_full_scenario_then_graceful_restart(server: HomeAssistantServer) 
         assert {e: after[e] for e in entity_ids if after[e] != before[e]} == {}
         assert await smartcar_entities(live.client) == entities
         assert server_errors(server) == []
+        assert deprecation_reports(server) == []
 
 
 @dataclass
@@ -328,3 +362,4 @@ async def test_sigkill_during_a_stream_keeps_acknowledged_deliveries(
                 f"answered {killed_at - sent[matched[-1]].answered_at:.1f} s before the kill"
             )
         assert server_errors(server) == []
+        assert deprecation_reports(server) == []
