@@ -699,7 +699,7 @@ async def measure_memory(bench: Bench, count: int, config_dir: Path) -> dict[str
     new_ids = [model.vehicle_id for model in bench.vehicles[first_new:]]
     fleet_bytes = sum(deep_size(fleet.vehicles[vid], seen) for vid in new_ids)
     registry = er.async_get(hass)
-    entities = [entry for entry in registry.entities.values() if entry.platform == DOMAIN]
+    entities = er.async_entries_for_config_entry(registry, bench.runtime.entry.entry_id)
     states = [entry for entry in entities if hass.states.get(entry.entity_id) is not None]
     vehicles = len(bench.vehicles)
     return {

@@ -30,6 +30,8 @@ from custom_components.smartcar.config_flow import token_unique_id
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar.protocol import smartcar_hmac
 
+from .deprecations import reports_deprecation
+
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
@@ -151,9 +153,7 @@ def no_deprecated_usage(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """
     yield
     reports = [
-        record.getMessage()
-        for record in caplog.records
-        if "custom integration 'smartcar'" in record.getMessage()
+        record.getMessage() for record in caplog.records if reports_deprecation(record.getMessage())
     ]
     assert not reports
 

@@ -164,3 +164,11 @@ def test_manifest_is_valid_for_hacs_and_hassfest() -> None:
     keys = list(manifest)
     assert keys[:2] == ["domain", "name"]
     assert keys[2:] == sorted(keys[2:]), "hassfest: domain, name, then alphabetical order"
+
+
+def test_changelog_names_the_manifest_version() -> None:
+    """The newest changelog entry is the version HACS and Home Assistant show."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## (\S+) \(\d{4}-\d{2}-\d{2}\)$", changelog, re.MULTILINE)
+    assert newest, "CHANGELOG.md: '## <version> (<date>)' entries"
+    assert newest[1] == load_json(INTEGRATION / "manifest.json")["version"]

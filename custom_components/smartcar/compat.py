@@ -8,7 +8,6 @@ Python 3.14 (2026.2 on 3.13), so ``mypy --python-version 3.14`` checks against t
 
 from __future__ import annotations
 
-from http import HTTPStatus
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -32,22 +31,16 @@ __all__ = ["raise_token_request_error", "vol"]
 # Home Assistant 2026.3 added its own errors for a refused OAuth2 token request: its OAuth
 # flow aborts with "unauthorized" and its setup starts reauthentication only for the
 # "reauth" one (from 2026.10 they are also ConfigEntryAuthFailed / ConfigEntryNotReady).
-# Before 2026.3 it read the status of the plain aiohttp error. All subclass that error.
-_TOKEN_ERROR: Any = getattr(exceptions, "OAuth2TokenRequestError", None)
+# Before 2026.3 it read the status of the plain aiohttp error, which both subclass.
 _TOKEN_REAUTH_ERROR: Any = getattr(exceptions, "OAuth2TokenRequestReauthError", None)
 _TOKEN_TRANSIENT_ERROR: Any = getattr(exceptions, "OAuth2TokenRequestTransientError", None)
 
 
 def raise_token_request_error(err: ClientResponseError, domain: str) -> NoReturn:
-    """Raise a refused token request as the error the running Home Assistant expects."""
-    if _TOKEN_ERROR is None:
+    """Raise a refused token request (4xx, 5xx) as the running Home Assistant expects it."""
+    if _TOKEN_REAUTH_ERROR is None:
         raise err
-    if is_transient_status(err.status):
-        error_class = _TOKEN_TRANSIENT_ERROR
-    elif err.status >= HTTPStatus.BAD_REQUEST:
-        error_class = _TOKEN_REAUTH_ERROR
-    else:
-        error_class = _TOKEN_ERROR
+    error_class = _TOKEN_TRANSIENT_ERROR if is_transient_status(err.status) else _TOKEN_REAUTH_ERROR
     raise error_class(
         request_info=err.request_info,
         history=err.history,

@@ -31,6 +31,7 @@ from e2e import HomeAssistantClient, HomeAssistantServer, SmartcarEntry
 from e2e.server import ROOT
 import simulator
 from simulator.payloads import initial_bodies
+from tests.deprecations import reports_deprecation
 
 from .expected import (
     Expectation,
@@ -55,16 +56,6 @@ STREAM_INTERVAL = 25.0
 STREAM_COUNT = 54
 KILL_AFTER = 26.0  # seconds after the stream starts: mid-way between two saves
 SAVED_WITHIN = 15.0  # a delivery acknowledged this long before a kill must survive it
-# What a report of a deprecation says (lower case): Python's DeprecationWarning and
-# PendingDeprecationWarning, Home Assistant's helpers.deprecation ("The deprecated ... was
-# used from smartcar") and helpers.frame.report_usage ("Detected that custom integration
-# 'smartcar' ... This will stop working in Home Assistant ..."), older "breaks in" wording.
-DEPRECATION_MARKS = (
-    "deprecat",
-    "detected that custom integration",
-    "will stop working",
-    "breaks in",
-)
 
 
 class Stopwatch:
@@ -206,8 +197,7 @@ def deprecation_reports(server: HomeAssistantServer) -> list[str]:
     found = []
     for line in server.log_lines():
         text = line.replace(str(server.config_dir), "<config>").replace(str(ROOT), "<checkout>")
-        text = text.lower()
-        if "smartcar" in text and any(mark in text for mark in DEPRECATION_MARKS):
+        if reports_deprecation(text):
             found.append(line)
     return found
 
