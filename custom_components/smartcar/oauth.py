@@ -23,7 +23,11 @@ from aiohttp import ClientError, ClientResponseError, hdrs
 from homeassistant.components.application_credentials import AuthImplementation
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
@@ -178,21 +182,12 @@ async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """
     if CONF_TOKEN not in entry.data:
         return
-    placeholders = {"entry": entry.title}
     try:
         access_token = await async_entry_token_getter(hass, entry)
     except CredentialsUnavailableError as err:
         if isinstance(err.__cause__, ImplementationUnavailableError):
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="credentials_unavailable",
-                translation_placeholders=placeholders,
-            ) from err
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="credentials_missing",
-            translation_placeholders=placeholders,
-        ) from err
+            raise _setup_error(ConfigEntryNotReady, "credentials_unavailable", entry) from err
+        raise _setup_error(ConfigEntryAuthFailed, "credentials_missing", entry) from err
     token = entry.data[CONF_TOKEN]
     issued_at = float(token.get("expires_at", 0)) - float(token.get("expires_in", 0))
     if time.time() - issued_at < REFRESH_AFTER.total_seconds():
@@ -200,17 +195,18 @@ async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> None:
     try:
         await async_access_token(access_token)
     except SmartcarAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="sign_in_refused",
-            translation_placeholders=placeholders,
-        ) from err
+        raise _setup_error(ConfigEntryAuthFailed, "sign_in_refused", entry) from err
     except SmartcarError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="sign_in_unreachable",
-            translation_placeholders=placeholders,
-        ) from err
+        raise _setup_error(ConfigEntryNotReady, "sign_in_unreachable", entry) from err
+
+
+def _setup_error[E: HomeAssistantError](kind: type[E], key: str, entry: ConfigEntry) -> E:
+    """A setup error with its translated message (translations/en.json "exceptions")."""
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"entry": entry.title},
+    )
 
 
 async def async_keep_sign_in_alive(hass: HomeAssistant, entry: ConfigEntry) -> None:
