@@ -27,7 +27,11 @@ type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Check the sign-in, load stored values, open the webhook and set up the platforms."""
+    """Check the sign-in, load stored values, open the webhook and set up the platforms.
+
+    Returns True: Home Assistant 2026.11 lets setup return None, but up to 2026.10 that
+    fails the setup, and 2026.11 still takes True from custom integrations.
+    """
     await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
     entry.runtime_data = runtime
