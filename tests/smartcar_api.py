@@ -1,28 +1,31 @@
-"""Smartcar's HTTP API mocked at the aiohttp level, with payloads shaped as PROTOCOL.md shows.
+"""Smartcar's API v3 faked at the aiohttp level, answering as API-v3.md documents it.
 
 Every value is invented. The mocker answers the first registered mock that matches, so a
-test registers its failure first and then the normal answers with ``mock_api``.
+test registers its failure first and then the normal answers with ``mock_api``. A mock
+registered without a query answers every query of its address.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Final
 
-from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
+from pytest_homeassistant_custom_component.test_util.aiohttp import (
+    AiohttpClientMocker,
+    AiohttpClientMockResponse,
+)
 from yarl import URL
 
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
-from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN, CONF_WEBHOOK_ID
 
-from custom_components.smartcar.api import API_URL, DEFAULT_SCOPES, TOKEN_URL
-from custom_components.smartcar.config_flow import token_unique_id
+from custom_components.smartcar.api import (
+    DEFAULT_SCOPES,
+    MANAGEMENT_API_URL,
+    TOKEN_URL,
+    VEHICLE_API_URL,
+)
+from custom_components.smartcar.config_flow import connect_unique_id, token_unique_id
 from custom_components.smartcar.const import (
+    CONF_APPLICATION_ID,
     CONF_MANAGEMENT_TOKEN,
     CONF_SCOPES,
     CONF_SMARTCAR_WEBHOOK_ID,
@@ -33,13 +36,17 @@ from custom_components.smartcar.const import (
 
 from .conftest import EV_ID, ICE_ID, TOKEN, WEBHOOK_ID
 
-CLIENT_ID: Final = "0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"
+APPLICATION_ID: Final = "3f2e1d0c-9b8a-4765-8432-10fedcba9876"
+CLIENT_ID: Final = "client_0f8e7d6c5b4a43928170"
 CLIENT_SECRET: Final = "sc-secret-3c2b1a09-8f7e-4d6c-b5a4"
+APP_TOKEN: Final = "m2m-token-7d6c5b4a"
 USER_ID: Final = "b7e1c9d2-4a3f-4e6b-9c8d-1f2e3a4b5c6d"
 SMARTCAR_WEBHOOK_ID: Final = "8e1f0c2a-7b6d-4e5f-9a8b-3c2d1e0f9a8b"
 EV_VIN: Final = "KNDC3DLC5P5000001"
 OLD_ID: Final = "4b3a2918-0f7e-4d6c-9b5a-493827160f5e"
-REDIRECT_URI: Final = "https://example.com/auth/external/callback"
+CONNECTIONS_URL: Final = f"{VEHICLE_API_URL}/connections"
+WEBHOOKS_URL: Final = f"{MANAGEMENT_API_URL}/webhooks"
+SUBSCRIPTIONS_URL: Final = f"{MANAGEMENT_API_URL}/subscriptions"
 
 VEHICLES: Final[dict[str, dict[str, Any]]] = {
     EV_ID: {"id": EV_ID, "make": "KIA", "model": "EV6", "year": 2023},
@@ -48,42 +55,88 @@ VEHICLES: Final[dict[str, dict[str, Any]]] = {
 }
 
 
-def token_payload(number: int, **changes: Any) -> dict[str, Any]:
-    """The token endpoint's answer; every refresh brings a new refresh token."""
-    return {
-        "access_token": f"access-{number}",
-        "token_type": "Bearer",
-        "expires_in": 7200,
-        "refresh_token": f"refresh-{number}",
-        **changes,
-    }
-
-
-def stored_token(number: int, *, age: float = 0) -> dict[str, Any]:
-    """A token as the entry stores it, issued ``age`` seconds ago."""
-    issued = time.time() - age
-    return {**token_payload(number), "expires_at": issued + 7200}
+def token_payload(token: str = APP_TOKEN, expires_in: int = 3600) -> dict[str, Any]:
+    """iam.smartcar.com's answer to the client-credentials grant (no refresh token)."""
+    return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
 
 
 def error_body(
     error_type: str, code: str | None = None, status: int = 400, resolution: str | None = None
 ) -> dict[str, Any]:
-    """A v2.0 error answer: type, code, description, docURL, statusCode, requestId."""
+    """An error answer with v3's fields (type, code, title, detail, status, resolution)."""
     return {
         "type": error_type,
         "code": code,
-        "description": f"{error_type} (invented description)",
-        "docURL": "https://smartcar.com/docs/errors/api-errors",
-        "statusCode": status,
-        "requestId": "5dea93a1-3f79-4246-90da-7f1c4d1e9f6a",
+        "title": f"{error_type} (invented title)",
+        "detail": [],
+        "status": status,
         "resolution": {"type": resolution},
         "suggestedUserMessage": None,
     }
 
 
-def subscribe_url(vehicle_id: str, webhook_id: str = SMARTCAR_WEBHOOK_ID) -> str:
-    """Where a vehicle is subscribed to (POST) or unsubscribed from (DELETE) a webhook."""
-    return f"{API_URL}/vehicles/{vehicle_id}/webhooks/{webhook_id}"
+def connection(vehicle_id: str, user_id: str = USER_ID) -> dict[str, Any]:
+    """One ``GET /connections`` item: the connection, its vehicle and user."""
+    vehicle = VEHICLES[vehicle_id]
+    return {
+        "id": f"conn-{vehicle_id[:8]}",
+        "type": "connection",
+        "attributes": {
+            "permissions": list(DEFAULT_SCOPES),
+            "vehicle": {
+                "make": vehicle["make"],
+                "model": vehicle["model"],
+                "year": vehicle["year"],
+                "mode": "live",
+                "powertrainType": "BEV",
+            },
+        },
+        "relationships": {
+            "vehicle": {"data": {"id": vehicle_id, "type": "vehicle"}},
+            "user": {"data": {"id": user_id, "type": "user"}},
+        },
+    }
+
+
+def page(items: list[dict[str, Any]], *, number: int = 1, total: int | None = None) -> dict:
+    """A paged list answer: ``data``, ``meta`` and ``links`` (``next`` while more follow)."""
+    total = len(items) if total is None else total
+    more = number * 50 < total
+    return {
+        "data": items,
+        "meta": {"pageNumber": number, "pageSize": 50, "totalCount": total},
+        "links": {"self": "…", "next": f"…page[number]={number + 1}" if more else None},
+    }
+
+
+def vin_signal(vin: str) -> dict[str, Any]:
+    """``GET /vehicles/{id}/signals/vehicleidentification-vin``."""
+    return {
+        "data": {
+            "id": "vehicleidentification-vin",
+            "type": "signal",
+            "attributes": {
+                "code": "vehicleidentification-vin",
+                "name": "Vin",
+                "group": "VehicleIdentification",
+                "status": {"value": "SUCCESS"},
+                "body": {"value": vin},
+            },
+            "meta": {"retrievedAt": 1764576000, "oemUpdatedAt": 1764575900},
+        },
+        "included": {"vehicle": {"attributes": {"make": "KIA", "model": "EV6", "year": 2023}}},
+    }
+
+
+def webhook_listing(aioclient_mock: AiohttpClientMocker, webhook_id: str) -> None:
+    """``GET /webhooks``: one webhook whose callback URI is whatever the filter asks for."""
+
+    async def answer(method: str, url: URL, data: Any) -> AiohttpClientMockResponse:
+        uri = url.query.get("filter[callbackUri]", "")
+        item = {"id": webhook_id, "type": "webhook", "attributes": {"callbackUri": uri}}
+        return AiohttpClientMockResponse(method, url, json=page([item]))
+
+    aioclient_mock.get(WEBHOOKS_URL, side_effect=answer)
 
 
 def mock_api(
@@ -92,31 +145,36 @@ def mock_api(
     *,
     vins: dict[str, str] | None = None,
     user_id: str = USER_ID,
+    webhook_id: str | None = SMARTCAR_WEBHOOK_ID,
 ) -> None:
-    """The signed-in user, their vehicles (VIN permitted for the EV only) and webhooks."""
+    """The token, the user's vehicles (VIN permitted for the EV only), webhook, subscriptions."""
     vins = {EV_ID: EV_VIN} if vins is None else vins
-    aioclient_mock.get(f"{API_URL}/user", json={"id": user_id})
-    aioclient_mock.get(
-        f"{API_URL}/vehicles",
-        json={"vehicles": list(vehicles), "paging": {"count": len(vehicles), "offset": 0}},
-    )
+    aioclient_mock.post(TOKEN_URL, json=token_payload())
+    aioclient_mock.get(CONNECTIONS_URL, json=page([connection(v, user_id) for v in vehicles]))
     for vehicle_id in vehicles:
-        aioclient_mock.get(f"{API_URL}/vehicles/{vehicle_id}", json=VEHICLES[vehicle_id])
+        url = f"{VEHICLE_API_URL}/vehicles/{vehicle_id}/signals/vehicleidentification-vin"
         if vehicle_id in vins:
-            aioclient_mock.get(
-                f"{API_URL}/vehicles/{vehicle_id}/vin", json={"vin": vins[vehicle_id]}
-            )
+            aioclient_mock.get(url, json=vin_signal(vins[vehicle_id]))
         else:
             aioclient_mock.get(
-                f"{API_URL}/vehicles/{vehicle_id}/vin",
+                url,
                 status=403,
                 json=error_body("PERMISSION", status=403, resolution="REAUTHENTICATE"),
             )
-        aioclient_mock.post(
-            subscribe_url(vehicle_id),
-            json={"vehicleId": vehicle_id, "webhookId": SMARTCAR_WEBHOOK_ID},
-        )
-        aioclient_mock.delete(subscribe_url(vehicle_id), json={"status": "success"})
+    if webhook_id is None:
+        aioclient_mock.get(WEBHOOKS_URL, json=page([]))
+    else:
+        webhook_listing(aioclient_mock, webhook_id)
+    aioclient_mock.post(
+        SUBSCRIPTIONS_URL,
+        status=202,
+        json={"meta": {"message": "subscription creation in progress"}},
+    )
+    aioclient_mock.get(
+        SUBSCRIPTIONS_URL,
+        json=page([{"id": "sub-1", "type": "subscription", "attributes": {}}]),
+    )
+    aioclient_mock.delete(f"{SUBSCRIPTIONS_URL}/sub-1", status=204, text="")
 
 
 def calls(aioclient_mock: AiohttpClientMocker, method: str, url: str) -> list[Any]:
@@ -128,28 +186,26 @@ def calls(aioclient_mock: AiohttpClientMocker, method: str, url: str) -> list[An
     ]
 
 
+def subscriptions(aioclient_mock: AiohttpClientMocker) -> list[dict[str, Any]]:
+    """The attributes of every subscription created (``POST /subscriptions``)."""
+    return [
+        call[2]["data"]["attributes"] for call in calls(aioclient_mock, "post", SUBSCRIPTIONS_URL)
+    ]
+
+
 def token_requests(aioclient_mock: AiohttpClientMocker) -> list[Any]:
     """The requests to Smartcar's token endpoint."""
     return calls(aioclient_mock, "post", TOKEN_URL)
 
 
-async def setup_credentials(hass: HomeAssistant) -> None:
-    """Application credentials for Smartcar, as the user adds them in the UI."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET, name="My Smartcar app")
-    )
-
-
-def connect_entry_data(
-    *, token: dict[str, Any] | None = None, vehicles: tuple[str, ...] = (EV_ID,)
-) -> dict[str, Any]:
-    """A Smartcar Connect entry's data as the config flow stores it."""
+def connect_entry_data(*, vehicles: tuple[str, ...] = (EV_ID,)) -> dict[str, Any]:
+    """A Smartcar Connect entry's data (API v3) as the config flow stores it."""
     return {
         CONF_MANAGEMENT_TOKEN: TOKEN,
         CONF_WEBHOOK_ID: WEBHOOK_ID,
-        "auth_implementation": DOMAIN,
-        CONF_TOKEN: stored_token(1) if token is None else token,
+        CONF_APPLICATION_ID: APPLICATION_ID,
+        CONF_CLIENT_ID: CLIENT_ID,
+        CONF_CLIENT_SECRET: CLIENT_SECRET,
         CONF_USER_ID: USER_ID,
         CONF_SCOPES: list(DEFAULT_SCOPES),
         CONF_SMARTCAR_WEBHOOK_ID: SMARTCAR_WEBHOOK_ID,
@@ -160,8 +216,30 @@ def connect_entry_data(
     }
 
 
-def connect_unique_id() -> str:
-    """One entry per Smartcar application, whatever the path."""
+def v2_entry_data(*, vehicles: tuple[str, ...] = (EV_ID,)) -> dict[str, Any]:
+    """A Smartcar Connect entry made on API v2: an OAuth sign-in, no API v3 credentials."""
+    data = connect_entry_data(vehicles=vehicles)
+    for key in (CONF_APPLICATION_ID, CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        del data[key]
+    return data | {
+        "auth_implementation": DOMAIN,
+        CONF_TOKEN: {
+            "access_token": "v2-access",
+            "refresh_token": "v2-refresh",
+            "token_type": "Bearer",
+            "expires_in": 7200,
+            "expires_at": 1764576000.0,
+        },
+    }
+
+
+def connect_unique_id_of_tests() -> str:
+    """The unique id of the test user's Connect entry."""
+    return connect_unique_id(APPLICATION_ID, USER_ID)
+
+
+def v2_unique_id() -> str:
+    """A v2 Connect entry's unique id: its token's, as every v2 entry's was."""
     return token_unique_id(TOKEN)
 
 

@@ -13,8 +13,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -24,7 +26,20 @@ from homeassistant.setup import async_setup_component
 from custom_components.smartcar.config_flow import token_unique_id
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 
-from .conftest import EV_ID, Post, fixture_bytes, fixture_json, make_state, sign
+from .conftest import EV_ID, Post, fixture_bytes, fixture_json, make_state, sign, vehicle_device
+from .smartcar_api import (
+    APPLICATION_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CONNECTIONS_URL,
+    connect_entry_data,
+    connect_unique_id_of_tests,
+    error_body,
+    mock_api,
+    page,
+    v2_entry_data,
+    v2_unique_id,
+)
 
 ENTRY_ID = "01JSMARTCAR0000000000000000"
 NEW_TOKEN = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -293,3 +308,110 @@ async def test_removed_vehicle_clears_its_error_repairs(
     integration.runtime_data.async_forget_vehicle(EV_ID)
     assert _issue_ids(hass) == set()
     assert integration.runtime_data.unit_notes == {}
+
+
+# --- The move of an API v2 Connect entry to v3 -------------------------------------------
+
+
+async def _v2_entry(hass: HomeAssistant) -> MockConfigEntry:
+
+    assert await async_setup_component(hass, "repairs", {})
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Smartcar", data=v2_entry_data(), unique_id=v2_unique_id()
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def test_v2_repair_moves_the_entry_to_v3_in_place(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """New credentials, checked; the user v2 knew is listed on v3: moved, nothing lost."""
+    entry = await _v2_entry(hass)
+    device = vehicle_device(hass, EV_ID)
+    assert device is not None
+    issue_id = f"connect_v2_{entry.entry_id}"
+    assert issue_id in _issue_ids(hass)
+    mock_api(aioclient_mock)
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
+    credentials = {
+        "application_id": APPLICATION_ID,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    result = await manager.async_configure(
+        result["flow_id"], {**credentials, "application_id": "client_not-a-uuid"}
+    )
+    assert result["errors"] == {"application_id": "invalid_application_id"}
+    result = await manager.async_configure(result["flow_id"], credentials)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.data == connect_entry_data()
+    assert entry.unique_id == connect_unique_id_of_tests()
+    assert entry.state is ConfigEntryState.LOADED
+    assert vehicle_device(hass, EV_ID).id == device.id
+    assert issue_id not in _issue_ids(hass)
+
+
+@pytest.mark.parametrize("listing", ["empty", "refused"])
+async def test_v2_repair_without_the_user_on_v3_asks_for_consent(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, listing: str
+) -> None:
+    """v3 does not list the user: the form says to grant access through Reconfigure."""
+    entry = await _v2_entry(hass)
+    if listing == "empty":
+        aioclient_mock.get(CONNECTIONS_URL, json=page([]))
+    else:
+        aioclient_mock.get(
+            CONNECTIONS_URL,
+            status=400,
+            json=error_body("VALIDATION", "MISSING_PARAMETER", 400),
+        )
+    mock_api(aioclient_mock)
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": f"connect_v2_{entry.entry_id}"})
+    result = await manager.async_configure(
+        result["flow_id"],
+        {"application_id": APPLICATION_ID, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    )
+    assert result["errors"] == {"base": "consent_needed"}
+    assert "auth_implementation" in entry.data  # unchanged
+
+
+async def test_v2_repair_after_the_move_or_removal_ends(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A fix flow opened for an entry that moved (or is gone) just ends."""
+    entry = await _v2_entry(hass)
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": f"connect_v2_{entry.entry_id}"})
+    hass.config_entries.async_update_entry(entry, data=connect_entry_data())
+    credentials = {
+        "application_id": APPLICATION_ID,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+    }
+    result = await manager.async_configure(flow["flow_id"], credentials)
+    assert result["reason"] == "already_v3"
+    mock_api(aioclient_mock)
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert _issue_ids(hass) == set()  # the entry's repairs go with it
+    ir.async_create_issue(  # a fix flow opened just before the removal
+        hass,
+        DOMAIN,
+        f"connect_v2_{entry.entry_id}",
+        is_fixable=True,
+        severity="warning",
+        translation_key="connect_v2",
+        data={"entry_id": entry.entry_id},
+    )
+    result = await manager.async_init(DOMAIN, data={"issue_id": f"connect_v2_{entry.entry_id}"})
+    assert result["reason"] == "entry_removed"

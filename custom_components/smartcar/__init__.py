@@ -10,10 +10,18 @@ from aiohttp import hdrs
 from homeassistant.components.webhook import async_register, async_unregister
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
+from homeassistant.helpers import issue_registry as ir
 
+from .account import (
+    async_check_sign_in,
+    async_forget_listed_vehicle,
+    async_setup_connect,
+    async_unsubscribe,
+    listed_vehicles,
+)
 from .callback_url import async_delete_cloudhook
 from .const import CONF_CLOUDHOOK_URL, CONF_ERROR_CLOUDHOOK_URL, CONF_ERROR_WEBHOOK_ID, DOMAIN
-from .oauth import async_check_sign_in, async_forget_listed_vehicle, async_setup_connect
+from .issues import CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, entry_issue_id
 from .runtime import SmartcarRuntime, fleet_store
 from .webhook import SmartcarWebhook
 
@@ -32,8 +40,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     Returns True: Home Assistant 2026.11 lets setup return None, but up to 2026.10 that
     fails the setup, and 2026.11 still takes True from custom integrations.
     """
-    await async_check_sign_in(hass, entry)
+    api_token = await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
+    runtime.api_token = api_token
     entry.runtime_data = runtime
     # Smartcar Connect entries: devices of the subscribed vehicles, sign-in keepalive.
     async_setup_connect(hass, entry, runtime)
@@ -71,7 +80,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Delete the cloudhook and the stored values of a removed entry."""
+    """Unsubscribe the entry's vehicles; delete its cloudhook, stored values and repairs."""
+    await async_unsubscribe(hass, entry, listed_vehicles(entry))
+    for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES):
+        ir.async_delete_issue(hass, DOMAIN, entry_issue_id(kind, entry.entry_id))
     if entry.data.get(CONF_CLOUDHOOK_URL):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     if entry.options.get(CONF_ERROR_CLOUDHOOK_URL):

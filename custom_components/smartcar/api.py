@@ -1,21 +1,27 @@
-"""Smartcar's REST API: the signed-in user, their vehicles and webhook subscriptions.
+"""Smartcar's REST API v3: the application's token, a user's vehicles, webhook subscriptions.
 
 Plain Python over aiohttp with no Home Assistant imports: it takes a shared
-``aiohttp.ClientSession`` and an async callable that returns a valid access token, so a
-newer API version can replace this one module. Every Smartcar error type becomes one
-typed exception; rate limits are retried with backoff, honouring ``retry-after``.
+``aiohttp.ClientSession``. Every Smartcar error type becomes one typed exception; rate
+limits and server trouble are retried with backoff, honouring ``retry-after``; every call
+is bounded by a timeout.
 
-Paths and payloads follow Smartcar's Vehicles API v2.0 (PROTOCOL.md sections 9 and 10).
+API v3 (``../shared/smartcar/API-v3.md``): one application-level token from the
+``client_credentials`` grant authorises every call, on three hosts; the user a call is
+about is named by the ``sc-user-id`` header or a filter. Connect only grants consent and
+hands back that user's id (``connect.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Mapping
+import contextlib
 from dataclasses import dataclass
 from http import HTTPStatus
 import json
 import logging
+import os
+import time
 from typing import Any, Final, Self
 from urllib.parse import quote
 
@@ -23,11 +29,28 @@ import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
-API_URL: Final = "https://api.smartcar.com/v2.0"
-AUTHORIZE_URL: Final = "https://connect.smartcar.com/oauth/authorize"
-TOKEN_URL: Final = "https://auth.smartcar.com/oauth/token"  # noqa: S105 (an address)
+# Smartcar's hosts. SMARTCAR_API_BASE_URL, set in Home Assistant's environment, stands one
+# address in for all of them (paths /connect, /iam, /vehicle, /management): the simulator's
+# fake API (simulator/api.py) for the end-to-end tests and the demo. Unset, as for users,
+# nothing changes.
+_FAKE_BASE: Final = os.environ.get("SMARTCAR_API_BASE_URL", "").rstrip("/")
+AUTHORIZE_URL: Final = (
+    f"{_FAKE_BASE}/connect/oauth/authorize"
+    if _FAKE_BASE
+    else "https://connect.smartcar.com/oauth/authorize"
+)
+TOKEN_URL: Final = (
+    f"{_FAKE_BASE}/iam/oauth2/token" if _FAKE_BASE else "https://iam.smartcar.com/oauth2/token"
+)
+VEHICLE_API_URL: Final = (
+    f"{_FAKE_BASE}/vehicle/v3" if _FAKE_BASE else "https://vehicle.api.smartcar.com/v3"
+)
+MANAGEMENT_API_URL: Final = (
+    f"{_FAKE_BASE}/management/v3" if _FAKE_BASE else "https://management.api.smartcar.com/v3"
+)
 
-# Permissions (OAuth scopes). Vehicle info is always asked for: listing needs it.
+# Permissions (Connect's scopes, the same names as in v2). Vehicle info is always asked
+# for: listing needs it.
 SCOPE_VEHICLE_INFO: Final = "read_vehicle_info"
 SCOPE_VIN: Final = "read_vin"
 # The read permissions a user can choose, with the signal groups each one unlocks; together
@@ -53,6 +76,7 @@ SCOPES: Final[tuple[str, ...]] = (
     SCOPE_VIN,  # vehicleidentification-vin, and the device's serial number
 )
 DEFAULT_SCOPES: Final[tuple[str, ...]] = SCOPES
+VIN_SIGNAL: Final = "vehicleidentification-vin"
 
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
 # Tries per request; rate limits, server errors and broken connections are retried.
@@ -63,9 +87,13 @@ BACKOFF_SECONDS: Final = 1.0
 MAX_RETRY_AFTER: Final = 30.0
 PAGE_SIZE: Final = 50
 MAX_PAGES: Final = 20
+# A token is fetched again this long before Smartcar says it expires.
+TOKEN_MARGIN_SECONDS: Final = 60.0
+# Signal times below this are seconds since the epoch, above it milliseconds (year 5138).
+_SECONDS_BELOW: Final = 100_000_000_000
 
-type TokenGetter = Callable[[], Awaitable[str]]
 type Sleep = Callable[[float], Awaitable[None]]
+type Clock = Callable[[], float]
 
 
 class SmartcarError(Exception):
@@ -80,6 +108,7 @@ class SmartcarError(Exception):
         code: str | None = None,
         request_id: str | None = None,
         resolution: str | None = None,
+        user_message: str | None = None,
     ) -> None:
         """Keep what Smartcar said about the error."""
         super().__init__(message)
@@ -88,6 +117,7 @@ class SmartcarError(Exception):
         self.code = code
         self.request_id = request_id
         self.resolution = resolution
+        self.user_message = user_message
 
 
 class SmartcarConnectionError(SmartcarError):
@@ -95,19 +125,18 @@ class SmartcarConnectionError(SmartcarError):
 
 
 class SmartcarAuthError(SmartcarError):
-    """The sign-in is no longer valid, or lost a permission this integration asked for.
+    """The API credentials are wrong or revoked, or consent lost a permission asked for.
 
-    Only this one means "sign in again".
+    Only this one means "enter the credentials again" or "sign in again".
     """
 
 
-class SmartcarPermissionError(SmartcarError):
-    """A permission the integration does not rely on was not granted."""
+class _RefusedTokenError(SmartcarAuthError):
+    """An API call refused the application token, which was then forgotten."""
 
-    def __init__(self, message: str, *, scope: str | None = None, **fields: Any) -> None:
-        """Also keep the permission the request needed, if known."""
-        super().__init__(message, **fields)
-        self.scope = scope
+
+class SmartcarPermissionError(SmartcarError):
+    """The user did not grant the permission a call needs."""
 
 
 class SmartcarRateLimitError(SmartcarError):
@@ -132,7 +161,7 @@ class SmartcarAccountError(SmartcarError):
 
 
 class SmartcarNotFoundError(SmartcarError):
-    """An unknown vehicle or webhook id (HTTP 404)."""
+    """An unknown vehicle, signal, webhook or subscription (HTTP 404)."""
 
 
 class SmartcarServerError(SmartcarError):
@@ -141,7 +170,7 @@ class SmartcarServerError(SmartcarError):
 
 @dataclass(frozen=True, slots=True)
 class SmartcarVehicle:
-    """A vehicle of the signed-in user, as the API lists it."""
+    """A vehicle of the user, as the API lists it."""
 
     id: str
     make: str | None = None
@@ -172,27 +201,112 @@ class SmartcarVehicle:
         )
 
 
-class SmartcarClient:
-    """Calls Smartcar's API for one signed-in user."""
+class ApplicationToken:
+    """The application's access token (``client_credentials``), kept in memory only.
+
+    Fetched when first needed and again shortly before it expires (Smartcar issues it for an
+    hour, with no refresh token). Never logged. A refused client id or secret is a
+    ``SmartcarAuthError``; Smartcar's or the network's trouble is retried by the caller.
+    """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        access_token: TokenGetter,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str = TOKEN_URL,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        """Ask ``token_url`` for tokens with these API credentials."""
+        self._session = session
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token_url = token_url
+        self._clock = clock
+        self._token: str | None = None
+        self._valid_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> str:
+        """A valid access token, fetched if the one held is missing or about to expire."""
+        async with self._lock:
+            if self._token is None or self._clock() >= self._valid_until:
+                self._token, lifetime = await self._fetch()
+                self._valid_until = self._clock() + max(0.0, lifetime - TOKEN_MARGIN_SECONDS)
+            return self._token
+
+    def invalidate(self) -> None:
+        """Forget the token (Smartcar refused it): the next call fetches a new one."""
+        self._token = None
+
+    async def _fetch(self) -> tuple[str, float]:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+        }
+        try:
+            async with self._session.post(
+                self._token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                text = await response.text(errors="replace")  # a proxy's page may not be UTF-8
+                status = response.status
+                headers = response.headers
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise SmartcarConnectionError(
+                f"Cannot reach Smartcar's token service: {err!r}"
+            ) from err
+        body = _json(text) or {}
+        if status >= HTTPStatus.BAD_REQUEST:
+            error = _text(body.get("error")) or _text(body.get("code")) or "HTTP"
+            message = f"Smartcar refused the API credentials ({status} {error})"
+            if status == HTTPStatus.TOO_MANY_REQUESTS:
+                retry_after = _retry_after(headers.get("retry-after"))
+                raise SmartcarRateLimitError(message, retry_after=retry_after, status=status)
+            if is_transient_status(status):
+                raise SmartcarServerError(message, status=status)
+            raise SmartcarAuthError(message, status=status, code=error)
+        token = _text(body.get("access_token"))
+        if token is None:
+            raise SmartcarConnectionError("Smartcar's token service answered without a token")
+        lifetime = body.get("expires_in")
+        seconds = (
+            float(lifetime)
+            if isinstance(lifetime, int | float) and not isinstance(lifetime, bool) and lifetime > 0
+            else 3600.0
+        )
+        return token, seconds
+
+
+class SmartcarClient:
+    """Calls Smartcar's API v3 for one application and one of its users."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        session: aiohttp.ClientSession,
+        token: Callable[[], Awaitable[str]],
+        user_id: str,
         *,
         scopes: Collection[str] = DEFAULT_SCOPES,
-        base_url: str = API_URL,
+        vehicle_url: str = VEHICLE_API_URL,
+        management_url: str = MANAGEMENT_API_URL,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        """Use ``session``; ``access_token`` returns a valid token (refreshing it if needed).
+        """Use ``session`` and the application's ``token`` for the calls about ``user_id``.
 
-        ``scopes`` are the permissions this integration asked for: losing one of them is
-        an authentication error, while a refused permission outside them is not.
+        ``scopes`` are the permissions this integration asked for (the VIN is read only
+        when it was).
         """
         self._session = session
-        self._access_token = access_token
+        self._token = token
+        self._user_id = user_id
         self._scopes = frozenset(scopes) | {SCOPE_VEHICLE_INFO}
-        self._base_url = base_url.rstrip("/")
+        self._vehicle_url = vehicle_url.rstrip("/")
+        self._management_url = management_url.rstrip("/")
         self._sleep = sleep
 
     @property
@@ -200,137 +314,213 @@ class SmartcarClient:
         """The permissions this integration relies on."""
         return self._scopes
 
-    async def async_get_user_id(self) -> str:
-        """The Smartcar user id of the signed-in owner (stable across sign-ins)."""
-        body = await self._request("GET", "/user")
-        return _require_text(body, "id")
+    @property
+    def user_id(self) -> str:
+        """The Smartcar user the calls are about."""
+        return self._user_id
 
-    async def async_list_vehicle_ids(self) -> list[str]:
-        """The ids of every vehicle the user connected, across pages."""
-        ids: list[str] = []
-        for _ in range(MAX_PAGES):
-            body = await self._request(
-                "GET", "/vehicles", params={"limit": PAGE_SIZE, "offset": len(ids)}
-            )
-            page = body.get("vehicles")
-            if not isinstance(page, list):
-                raise SmartcarConnectionError("Smartcar listed no vehicles array")
-            ids.extend(str(vehicle_id) for vehicle_id in page)
-            paging = body.get("paging")
-            count = paging.get("count") if isinstance(paging, dict) else None
-            if not page or not isinstance(count, int) or len(ids) >= count:
-                break
-        return ids
+    # --- Vehicles -----------------------------------------------------------------------
 
-    async def async_get_vehicle(self, vehicle_id: str) -> SmartcarVehicle:
-        """Make, model and year of one vehicle, and its VIN where permitted."""
-        body = await self._request(
-            "GET", f"/vehicles/{_quote(vehicle_id)}", scope=SCOPE_VEHICLE_INFO
-        )
-        vin = await self.async_get_vin(vehicle_id)
-        return SmartcarVehicle.from_dict({**body, "id": vehicle_id, "vin": vin})
+    async def async_list_vehicles(self) -> list[SmartcarVehicle]:
+        """Every vehicle the user connected, with make, model and year, VIN where permitted."""
+        vehicles: list[SmartcarVehicle] = []
+        for item in await self._pages(
+            f"{self._vehicle_url}/connections", {"filter[userId]": self._user_id}
+        ):
+            vehicle_id = _related_id(item, "vehicle")
+            if vehicle_id is None:
+                continue
+            attributes = item.get("attributes")
+            vehicle = attributes.get("vehicle") if isinstance(attributes, dict) else None
+            details = vehicle if isinstance(vehicle, dict) else {}
+            vin = await self.async_get_vin(vehicle_id)
+            vehicles.append(SmartcarVehicle.from_dict({**details, "id": vehicle_id, "vin": vin}))
+        return vehicles
 
     async def async_get_vin(self, vehicle_id: str) -> str | None:
         """The VIN, or None when it was not asked for, not granted or not offered."""
         if SCOPE_VIN not in self._scopes:
             return None
         try:
-            body = await self._request("GET", f"/vehicles/{_quote(vehicle_id)}/vin")
-        except (SmartcarPermissionError, SmartcarCompatibilityError) as err:
+            body = await self._request(
+                "GET",
+                f"{self._vehicle_url}/vehicles/{_quote(vehicle_id)}/signals/{VIN_SIGNAL}",
+                user=True,
+            )
+        except (SmartcarPermissionError, SmartcarCompatibilityError, SmartcarNotFoundError) as err:
             _LOGGER.debug("No VIN for vehicle %s: %s", vehicle_id, err)
             return None
-        return _text(body.get("vin"))
+        signal = api_signal(body.get("data"))
+        signal_body = signal.get("body") if signal else None
+        return _text(signal_body.get("value")) if isinstance(signal_body, dict) else None
 
-    async def async_list_vehicles(self) -> list[SmartcarVehicle]:
-        """Every connected vehicle with its make, model, year and VIN where permitted."""
+    async def async_get_signals(self, vehicle_id: str) -> list[dict[str, Any]]:
+        """The vehicle's signals, each in the shape a webhook delivery carries it.
+
+        ``{code, name, group, status, body, meta}`` with ``meta`` times in epoch
+        milliseconds like a delivery's (the API's seconds are converted; ISO-8601 texts are
+        left for the protocol core, which reads them).
+        """
         return [
-            await self.async_get_vehicle(vehicle_id)
-            for vehicle_id in await self.async_list_vehicle_ids()
+            signal
+            for item in await self._pages(
+                f"{self._vehicle_url}/vehicles/{_quote(vehicle_id)}/signals", {}, user=True
+            )
+            if (signal := api_signal(item)) is not None
         ]
 
-    async def async_subscribe(self, vehicle_id: str, webhook_id: str) -> None:
-        """Subscribe a vehicle to a Dashboard webhook (with the owner's token)."""
-        await self._request("POST", f"/vehicles/{_quote(vehicle_id)}/webhooks/{_quote(webhook_id)}")
+    # --- Webhook subscriptions ----------------------------------------------------------
 
-    async def async_unsubscribe(
-        self, vehicle_id: str, webhook_id: str, management_token: str
-    ) -> None:
-        """Unsubscribe a vehicle (Smartcar wants the Application Management Token here)."""
-        await self._request(
-            "DELETE",
-            f"/vehicles/{_quote(vehicle_id)}/webhooks/{_quote(webhook_id)}",
-            bearer=management_token,
+    async def async_find_webhook(self, callback_url: str) -> str | None:
+        """The id of the application's Dashboard webhook that calls ``callback_url``."""
+        wanted = callback_url.rstrip("/")
+        for item in await self._pages(
+            f"{self._management_url}/webhooks", {"filter[callbackUri]": callback_url}
+        ):
+            attributes = item.get("attributes")
+            uri = attributes.get("callbackUri") if isinstance(attributes, dict) else None
+            if isinstance(uri, str) and uri.rstrip("/") == wanted and _text(item.get("id")):
+                return str(item["id"])
+        return None
+
+    async def async_subscribe(self, vehicle_id: str, webhook_id: str) -> None:
+        """Subscribe a vehicle to a Dashboard webhook (accepted: 202; already: 409)."""
+        payload = {
+            "data": {
+                "attributes": {
+                    "webhookId": webhook_id,
+                    "userId": self._user_id,
+                    "vehicleId": vehicle_id,
+                }
+            }
+        }
+        try:
+            await self._request("POST", f"{self._management_url}/subscriptions", json=payload)
+        except SmartcarError as err:
+            if err.status != HTTPStatus.CONFLICT:
+                raise
+
+    async def async_unsubscribe(self, vehicle_id: str, webhook_id: str) -> None:
+        """Remove the vehicle's subscriptions to the webhook; none there is no error."""
+        items = await self._pages(
+            f"{self._management_url}/subscriptions",
+            {
+                "filter[webhookId]": webhook_id,
+                "filter[vehicleId]": vehicle_id,
+                "filter[userId]": self._user_id,
+            },
         )
+        for item in items:
+            # The filters are trusted only as far as each item confirms them: a subscription
+            # of another vehicle or webhook is never deleted.
+            if (subscription_id := _text(item.get("id"))) is None or any(
+                _related_id(item, name) not in {None, wanted}
+                for name, wanted in (("vehicle", vehicle_id), ("webhook", webhook_id))
+            ):
+                continue
+            with contextlib.suppress(SmartcarNotFoundError):  # gone already: what was wanted
+                await self._request(
+                    "DELETE", f"{self._management_url}/subscriptions/{_quote(subscription_id)}"
+                )
 
     # --- Requests -----------------------------------------------------------------------
+
+    async def _pages(
+        self, url: str, params: Mapping[str, str], *, user: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every ``data`` item of a paged list, following the pages to the last."""
+        items: list[dict[str, Any]] = []
+        for number in range(1, MAX_PAGES + 1):
+            body = await self._request(
+                "GET",
+                url,
+                params={**params, "page[number]": str(number), "page[size]": str(PAGE_SIZE)},
+                user=user,
+            )
+            page = body.get("data")
+            if not isinstance(page, list):
+                raise SmartcarConnectionError("Smartcar's list has no data array")
+            items.extend(item for item in page if isinstance(item, dict))
+            if not page or not _has_next_page(body, number, len(items)):
+                break
+        return items
 
     async def _request(
         self,
         method: str,
-        path: str,
+        url: str,
         *,
-        params: Mapping[str, str | int] | None = None,
-        scope: str | None = None,
-        bearer: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        user: bool = False,
     ) -> dict[str, Any]:
         """One API call, retried on rate limits, server errors and broken connections."""
         attempt = 1
+        fresh_token = False
         while True:
             try:
-                return await self._request_once(
-                    method, path, params=params, scope=scope, bearer=bearer
-                )
+                return await self._request_once(method, url, params=params, json=json, user=user)
+            except _RefusedTokenError:
+                # A token Smartcar no longer takes (revoked, expired early) was forgotten;
+                # one more try with a new one tells that apart from refused credentials.
+                if fresh_token:
+                    raise
+                fresh_token = True
+                continue
             except (SmartcarRateLimitError, SmartcarServerError, SmartcarConnectionError) as err:
                 delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
                 if isinstance(err, SmartcarRateLimitError) and err.retry_after is not None:
                     delay = err.retry_after
                 if attempt >= MAX_ATTEMPTS or delay > MAX_RETRY_AFTER:
                     raise
-                _LOGGER.debug("%s %s failed (%s), retrying in %.0f s", method, path, err, delay)
+                _LOGGER.debug("%s %s failed (%s), retrying in %.0f s", method, url, err, delay)
             await self._sleep(delay)
             attempt += 1
 
     async def _request_once(
         self,
         method: str,
-        path: str,
+        url: str,
         *,
-        params: Mapping[str, str | int] | None,
-        scope: str | None,
-        bearer: str | None,
+        params: Mapping[str, str] | None,
+        json: Any,
+        user: bool,
     ) -> dict[str, Any]:
-        token = bearer if bearer is not None else await self._token()
+        headers = {"Authorization": f"Bearer {await self._token()}", "Accept": "application/json"}
+        if user:
+            headers["sc-user-id"] = self._user_id
         try:
             async with self._session.request(
-                method,
-                f"{self._base_url}{path}",
-                params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-                timeout=REQUEST_TIMEOUT,
+                method, url, params=params, json=json, headers=headers, timeout=REQUEST_TIMEOUT
             ) as response:
-                text = await response.text()
+                text = await response.text(errors="replace")  # a proxy's page may not be UTF-8
                 status = response.status
-                headers = response.headers
+                response_headers = response.headers
         except (aiohttp.ClientError, TimeoutError) as err:
             raise SmartcarConnectionError(f"Cannot reach Smartcar: {err!r}") from err
         body = _json(text)
-        if status >= 400:  # noqa: PLR2004
-            raise self._error(status, body, headers, scope)
+        if status >= HTTPStatus.BAD_REQUEST:
+            error = self._error(status, body, response_headers)
+            invalidate = getattr(self._token, "invalidate", None)
+            if isinstance(error, SmartcarAuthError) and invalidate is not None:
+                invalidate()
+                raise _RefusedTokenError(str(error), status=status, code=error.code) from error
+            raise error
         if body is None:
+            if not text.strip():
+                return {}  # 202 or 204 without a body
             raise SmartcarConnectionError(f"Smartcar answered {status} without JSON")
         return body
 
-    async def _token(self) -> str:
-        return await async_access_token(self._access_token)
-
+    @staticmethod
     def _error(
-        self,
-        status: int,
-        body: dict[str, Any] | None,
-        headers: Mapping[str, str],
-        scope: str | None,
+        status: int, body: dict[str, Any] | None, headers: Mapping[str, str]
     ) -> SmartcarError:
-        """The typed exception for an error answer (Smartcar's ``type`` first, then status)."""
+        """The typed exception for an error answer (Smartcar's ``type`` first, then status).
+
+        Both documented bodies are read: ``description``/``statusCode``/``requestId`` and
+        v3's ``title``/``detail``/``status``; ``suggestedUserMessage`` is kept.
+        """
         body = body or {}
         error_type = _text(body.get("type"))
         code = _text(body.get("code"))
@@ -343,16 +533,19 @@ class SmartcarClient:
             "resolution": _text(resolution.get("type"))
             if isinstance(resolution, dict)
             else _text(resolution),
+            "user_message": _text(body.get("suggestedUserMessage")),
         }
         label = ":".join(part for part in (error_type, code) if part) or "HTTP"
-        description = _text(body.get("description")) or _text(body.get("message")) or ""
+        detail = body.get("detail")
+        description = (
+            _text(body.get("description"))
+            or _text(body.get("title"))
+            or (_text(detail) if isinstance(detail, str) else None)
+            or _text(body.get("message"))
+            or ""
+        )
         message = f"{label} {status}: {description}".rstrip(": ")
         kind = _error_kind(error_type, code, status)
-        if kind is SmartcarPermissionError and scope is not None and scope in self._scopes:
-            # The grant lost a permission this integration asked for: sign in again.
-            kind = SmartcarAuthError
-        if kind is SmartcarPermissionError:
-            return SmartcarPermissionError(message, scope=scope, **fields)
         if kind is SmartcarRateLimitError:
             return SmartcarRateLimitError(
                 message, retry_after=_retry_after(headers.get("retry-after")), **fields
@@ -360,32 +553,59 @@ class SmartcarClient:
         return kind(message, **fields)
 
 
+def api_signal(item: Any) -> dict[str, Any] | None:
+    """An API signal resource (``attributes`` + ``meta``) in a delivery's flat shape."""
+    if not isinstance(item, dict):
+        return None
+    attributes = item.get("attributes")
+    if not isinstance(attributes, dict) or not _text(attributes.get("code")):
+        return None
+    meta = item.get("meta")
+    return {
+        **attributes,
+        "meta": {key: _milliseconds(value) for key, value in meta.items()}
+        if isinstance(meta, dict)
+        else {},
+    }
+
+
+def _milliseconds(value: Any) -> Any:
+    """Epoch seconds as a delivery's milliseconds; milliseconds and texts stay as they are."""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 < value < _SECONDS_BELOW
+    ):
+        return round(value * 1000)
+    return value
+
+
+def _related_id(item: Mapping[str, Any], name: str) -> str | None:
+    """``relationships.<name>.data.id`` of a resource."""
+    relationships = item.get("relationships")
+    related = relationships.get(name) if isinstance(relationships, dict) else None
+    data = related.get("data") if isinstance(related, dict) else None
+    return _text(data.get("id")) if isinstance(data, dict) else None
+
+
+def _has_next_page(body: Mapping[str, Any], number: int, count: int) -> bool:
+    """Whether a list goes on after page ``number`` (``links.next``, else the total)."""
+    links = body.get("links")
+    if isinstance(links, dict) and "next" in links:
+        return bool(links["next"])
+    meta = body.get("meta")
+    total = meta.get("totalCount") if isinstance(meta, dict) else None
+    return isinstance(total, int) and count < total and number < MAX_PAGES
+
+
 def is_transient_status(status: int) -> bool:
-    """Whether a refused request may succeed later (rate limit, server trouble)."""
-    return status == HTTPStatus.TOO_MANY_REQUESTS or status >= HTTPStatus.INTERNAL_SERVER_ERROR
+    """Whether a refused request may succeed later (rate limit, server trouble).
 
-
-async def async_access_token(access_token: TokenGetter) -> str:
-    """Call a token getter; a refused refresh is an authentication error.
-
-    Getters built on aiohttp raise ``ClientResponseError`` when the token endpoint answers
-    an error: a 4xx other than 429 means the refresh token is dead (sign in again), anything
-    else is Smartcar's or the network's trouble.
+    Not 501: Smartcar says with it that the vehicle or its maker does not offer this.
     """
-    try:
-        return await access_token()
-    except SmartcarError:
-        raise
-    except aiohttp.ClientResponseError as err:
-        if not is_transient_status(err.status) and err.status >= HTTPStatus.BAD_REQUEST:
-            raise SmartcarAuthError(
-                f"Smartcar refused to refresh the sign-in ({err.status})", status=err.status
-            ) from err
-        raise SmartcarServerError(
-            f"Smartcar could not refresh the sign-in ({err.status})", status=err.status
-        ) from err
-    except (aiohttp.ClientError, TimeoutError) as err:
-        raise SmartcarConnectionError(f"Cannot refresh the sign-in: {err!r}") from err
+    return status == HTTPStatus.TOO_MANY_REQUESTS or (
+        status >= HTTPStatus.INTERNAL_SERVER_ERROR and status != HTTPStatus.NOT_IMPLEMENTED
+    )
 
 
 # Smartcar's error types; an unknown or missing type falls back to the HTTP status.
@@ -436,12 +656,6 @@ def _json(text: str) -> dict[str, Any] | None:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _require_text(body: Mapping[str, Any], key: str) -> str:
-    if (value := _text(body.get(key))) is None:
-        raise SmartcarConnectionError(f"Smartcar's answer has no {key}")
-    return value
 
 
 def _retry_after(value: str | None) -> float | None:

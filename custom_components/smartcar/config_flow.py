@@ -1,8 +1,10 @@
 """Set up a Smartcar application, with Smartcar Connect or with the webhook only.
 
-Smartcar Connect: choose the permissions, sign in (OAuth2 through application
-credentials), give the Application Management Token, create the Dashboard webhook for the
-callback URL shown and give its id, then pick the vehicles to subscribe to it.
+Smartcar Connect (API v3): choose the permissions, enter the application's API
+credentials, grant access on Smartcar Connect's consent page (connect.py brings the user's
+id back), give the Application Management Token, create the Dashboard webhook for the
+callback URL shown (Home Assistant finds it by that URL), then pick the vehicles to
+subscribe to it.
 
 Webhook only: the token, the callback URL and the Dashboard steps; vehicles are connected
 and subscribed elsewhere.
@@ -31,14 +33,20 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
+    ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_NAME, CONF_TOKEN, CONF_WEBHOOK_ID
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_NAME,
+    CONF_TOKEN,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -53,6 +61,13 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .account import (
+    application_token,
+    entry_client,
+    is_connect_v2,
+    is_connect_v3,
+    listed_vehicles,
+)
 from .api import (
     DEFAULT_SCOPES,
     SCOPES,
@@ -75,7 +90,9 @@ from .callback_url import (
     callback_url,
 )
 from .compat import vol
+from .connect import async_begin, async_end, authorize_url, redirect_uri
 from .const import (
+    CONF_APPLICATION_ID,
     CONF_CLOUDHOOK_URL,
     CONF_ERROR_CLOUDHOOK_URL,
     CONF_ERROR_WEBHOOK_ID,
@@ -91,18 +108,11 @@ from .const import (
     LOGGER,
     VERIFY_TIMEOUT,
 )
-from .oauth import (
-    CredentialsUnavailableError,
-    async_entry_client,
-    listed_vehicles,
-    scope_string,
-)
 from .signals import display_make
 from .webhook import SmartcarWebhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    import logging
 
     from . import SmartcarConfigEntry
     from .protocol import Event
@@ -116,6 +126,13 @@ TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{15,255}")
 TOKEN_FIELD: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 # Dashboard webhook ids are UUIDs; accept any id-like string, refuse URLs and sentences.
 WEBHOOK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{7,127}")
+# The Application ID is a UUID (Dashboard > Configuration > Application details).
+APPLICATION_ID_PATTERN: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+# API credentials: the client id looks like "client_…"; both are one word.
+CREDENTIAL_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{7,255}")
+CONNECT_KEYS: Final = (CONF_APPLICATION_ID, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
 SCOPES_FIELD: Final = SelectSelector(
     SelectSelectorConfig(
         options=list(SCOPES),
@@ -151,8 +168,59 @@ def _error_key(err: SmartcarError) -> str:
 
 
 def token_unique_id(token: str) -> str:
-    """One entry per Smartcar application, identified by a hash of its token."""
+    """One webhook-only entry per Smartcar application, identified by a hash of its token."""
     return hashlib.sha256(f"smartcar-amt:{token}".encode()).hexdigest()[:32]
+
+
+def connect_unique_id(application_id: str, user_id: str) -> str:
+    """One Smartcar Connect entry per user of an application (several users, one token)."""
+    return f"{application_id.lower()}_{user_id}"
+
+
+def unique_id_with_token(entry: ConfigEntry, token: str) -> str | None:
+    """An entry's unique id once its token changed (v3 Connect entries: their user's)."""
+    return entry.unique_id if is_connect_v3(entry.data) else token_unique_id(token)
+
+
+async def async_check_credentials(
+    hass: HomeAssistant, user_input: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The cleaned API v3 credentials and the errors to show, by field.
+
+    The Application ID's shape is checked (it is never sent to the API); the client id and
+    secret by asking Smartcar for a token with them.
+    """
+    values = {key: str(user_input.get(key, "")).strip() for key in CONNECT_KEYS}
+    errors: dict[str, str] = {}
+    if not APPLICATION_ID_PATTERN.fullmatch(values[CONF_APPLICATION_ID]):
+        errors[CONF_APPLICATION_ID] = "invalid_application_id"
+    for key in (CONF_CLIENT_ID, CONF_CLIENT_SECRET):
+        if not CREDENTIAL_PATTERN.fullmatch(values[key]):
+            errors[key] = f"invalid_{key}"
+    if errors:
+        return values, errors
+    try:
+        await application_token(hass, values)()
+    except SmartcarAuthError as err:
+        LOGGER.warning("Smartcar refused the API credentials: %s", err)
+        return values, {CONF_CLIENT_SECRET: "invalid_client"}
+    except SmartcarError as err:
+        LOGGER.warning("Cannot reach Smartcar's token service: %s", err)
+        return values, {"base": "cannot_connect"}
+    return values, {}
+
+
+def credentials_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    """The three API v3 credentials, the secret hidden."""
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_APPLICATION_ID, default=str(defaults.get(CONF_APPLICATION_ID, ""))
+            ): str,
+            vol.Required(CONF_CLIENT_ID, default=str(defaults.get(CONF_CLIENT_ID, ""))): str,
+            vol.Required(CONF_CLIENT_SECRET): TOKEN_FIELD,
+        }
+    )
 
 
 def check_token(
@@ -201,8 +269,8 @@ class SetupReceiver:
         return None
 
 
-class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
-    """Connect (sign in → token → webhook id → vehicles) or webhook only → VERIFY wait."""
+class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Connect (credentials → consent → token → webhook → vehicles) or webhook only."""
 
     DOMAIN = DOMAIN
     VERSION = 1
@@ -217,24 +285,16 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._cloudhook = False
         self._receiver: SetupReceiver | None = None
         self._wait: asyncio.Task[bool] | None = None
-        # Smartcar Connect: the permissions, the sign-in and who signed in.
+        # Smartcar Connect: the permissions, the API credentials, the user who consented.
         self._scopes: list[str] = list(DEFAULT_SCOPES)
-        self._oauth: dict[str, Any] = {}
+        self._credentials: dict[str, str] = {}
+        self._user_id = ""
+        self._connect_error = ""
         self._smartcar_webhook_id = ""
         # Vehicles the account lists, and those subscribed to the webhook.
         self._listed: dict[str, SmartcarVehicle] = {}
         self._subscribed: dict[str, SmartcarVehicle] = {}
         self._client: SmartcarClient | None = None
-
-    @property
-    def logger(self) -> logging.Logger:
-        """The integration's logger, for the OAuth2 steps."""
-        return LOGGER
-
-    @property
-    def extra_authorize_data(self) -> dict[str, Any]:
-        """The permissions chosen in the flow (Connect's ``scope``)."""
-        return {"scope": scope_string(self._scopes)}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Smartcar Connect from Home Assistant, or the webhook only."""
@@ -258,9 +318,11 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         token, error = check_token(self.hass, user_input[CONF_MANAGEMENT_TOKEN])
         if error == "invalid_token":
             return {CONF_MANAGEMENT_TOKEN: error}
-        # One entry per Smartcar application, known by its token.
-        await self.async_set_unique_id(token_unique_id(token))
-        self._abort_if_unique_id_configured()
+        if not self._user_id:
+            # Webhook only: one entry per Smartcar application, known by its token (a
+            # Connect entry is one per user, set when the user consented).
+            await self.async_set_unique_id(token_unique_id(token))
+            self._abort_if_unique_id_configured()
         webhook_id = async_generate_id()
         try:
             url, cloudhook = await async_create_callback_url(self.hass, webhook_id)
@@ -319,10 +381,10 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_connect(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose the permissions to ask for, then sign in with Smartcar Connect."""
+        """Choose the permissions to ask for, then give the application's credentials."""
         if user_input is not None:
             self._scopes = sorted(user_input[CONF_SCOPES])
-            return await self.async_step_pick_implementation()
+            return await self.async_step_credentials()
         return self._scopes_form("connect")
 
     def _scopes_form(self, step_id: str, errors: dict[str, str] | None = None) -> ConfigFlowResult:
@@ -333,37 +395,109 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             description_placeholders={"dashboard_url": DASHBOARD_URL},
         )
 
-    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
-        """Signed in: learn who, then update the entry (reauth, reconfigure) or go on."""
-        self._client = self._token_client(str(data[CONF_TOKEN]["access_token"]))
-        try:
-            user_id = await self._client.async_get_user_id()
-        except SmartcarAuthError as err:
-            LOGGER.error("Smartcar refused the new sign-in: %s", err)
-            return self.async_abort(reason="oauth_unauthorized")
-        except SmartcarError as err:
-            LOGGER.error("Cannot read the Smartcar user: %s", err)
-            return self.async_abort(reason="cannot_connect")
-        data = {**data, CONF_USER_ID: user_id, CONF_SCOPES: self._scopes}
-        if self.source in {SOURCE_REAUTH, SOURCE_RECONFIGURE}:
-            entry = (
-                self._get_reauth_entry()
-                if self.source == SOURCE_REAUTH
-                else self._get_reconfigure_entry()
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The Application ID and the API client id and secret, checked with Smartcar."""
+        redirect = redirect_uri(self.hass)
+        if redirect is None:
+            return self.async_abort(reason="no_url_available")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._credentials, errors = await async_check_credentials(self.hass, user_input)
+            if not errors:
+                if self.source == SOURCE_REAUTH:
+                    return self._async_update_credentials(self._get_reauth_entry())
+                return await self.async_step_authorize()
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=credentials_schema(self._credentials),
+            errors=errors,
+            description_placeholders={"dashboard_url": DASHBOARD_URL, "redirect_url": redirect},
+        )
+
+    async def async_step_authorize(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Smartcar Connect's consent page; its redirect (connect.py) brings the user id."""
+        if user_input is None:
+            redirect = redirect_uri(self.hass)
+            if redirect is None:
+                return self.async_abort(reason="no_url_available")
+            state = async_begin(self.hass, self.flow_id)
+            return self.async_external_step(
+                step_id="authorize",
+                url=authorize_url(
+                    self._credentials[CONF_APPLICATION_ID], redirect, self._scopes, state
+                ),
             )
-            if entry.data.get(CONF_USER_ID, user_id) != user_id:
+        self._user_id = str(user_input.get(CONF_USER_ID, ""))
+        self._connect_error = str(user_input.get("error", ""))
+        return self.async_external_step_done(next_step_id="authorized")
+
+    async def async_step_authorized(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Back from Connect: the user who consented, or why not."""
+        if not self._user_id:
+            LOGGER.warning(
+                "Smartcar Connect came back without a user (%s)", self._connect_error or "-"
+            )
+            return self.async_abort(
+                reason="connect_refused"
+                if self._connect_error == "access_denied"
+                else "connect_failed",
+                description_placeholders={"error": self._connect_error or "-"},
+            )
+        self._client = SmartcarClient(
+            async_get_clientsession(self.hass),
+            application_token(self.hass, self._credentials),
+            self._user_id,
+            scopes=self._scopes,
+        )
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            if is_connect_v3(entry.data) and entry.data.get(CONF_USER_ID) != self._user_id:
                 return self.async_abort(reason="wrong_account")
-            return self.async_update_reload_and_abort(entry, data_updates=data)
-        self._oauth = data
+            return self._async_update_credentials(
+                entry,
+                unique_id=connect_unique_id(self._credentials[CONF_APPLICATION_ID], self._user_id),
+                user_id=self._user_id,
+                scopes=self._scopes,
+            )
+        await self.async_set_unique_id(
+            connect_unique_id(self._credentials[CONF_APPLICATION_ID], self._user_id)
+        )
+        self._abort_if_unique_id_configured()
         return await self.async_step_application()
 
-    def _token_client(self, access_token: str) -> SmartcarClient:
-        """A client for the token just received (before the entry exists)."""
+    @callback
+    def _async_update_credentials(
+        self,
+        entry: ConfigEntry,
+        *,
+        unique_id: str | None = None,
+        user_id: str | None = None,
+        scopes: list[str] | None = None,
+    ) -> ConfigFlowResult:
+        """Store new credentials (and consent) in an entry, in place, and reload it.
 
-        async def token() -> str:
-            return access_token
-
-        return SmartcarClient(async_get_clientsession(self.hass), token, scopes=self._scopes)
+        An entry made on API v2 loses its OAuth sign-in here: it is on v3 from now on, with
+        the same webhook, devices and entities.
+        """
+        data = {
+            key: value
+            for key, value in entry.data.items()
+            if key not in {"auth_implementation", CONF_TOKEN}
+        }
+        data |= self._credentials
+        if user_id is not None:
+            data[CONF_USER_ID] = user_id
+        if scopes is not None:
+            data[CONF_SCOPES] = scopes
+        return self.async_update_reload_and_abort(
+            entry, unique_id=unique_id or entry.unique_id, data=data
+        )
 
     async def async_step_application(
         self, user_input: dict[str, Any] | None = None
@@ -379,22 +513,38 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_smartcar_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the callback URL; take the id of the Dashboard webhook that calls it."""
+        """Show the callback URL; find the Dashboard webhook that calls it (or take its id)."""
         self._start_listening()
         errors: dict[str, str] = {}
         if user_input is not None:
-            webhook_id = user_input[CONF_SMARTCAR_WEBHOOK_ID].strip()
-            if not WEBHOOK_ID_PATTERN.fullmatch(webhook_id):
+            webhook_id = str(user_input.get(CONF_SMARTCAR_WEBHOOK_ID, "")).strip()
+            if not webhook_id:
+                errors = await self._async_find_webhook()
+            elif not WEBHOOK_ID_PATTERN.fullmatch(webhook_id):
                 errors[CONF_SMARTCAR_WEBHOOK_ID] = "invalid_webhook_id"
             else:
                 self._smartcar_webhook_id = webhook_id
+            if not errors:
                 errors = await self._async_list_vehicles()
-                if not errors:
-                    return await self.async_step_vehicles()
+            if not errors:
+                return await self.async_step_vehicles()
         return self._smartcar_webhook_form(errors)
 
+    async def _async_find_webhook(self) -> dict[str, str]:
+        """The Dashboard webhook whose callback URI is this entry's URL; the errors to show."""
+        assert self._client is not None  # noqa: S101 (set when the user consented)
+        try:
+            webhook_id = await self._client.async_find_webhook(self._url)
+        except SmartcarError as err:
+            LOGGER.warning("Cannot list the Smartcar webhooks: %s", err)
+            return {"base": _error_key(err)}
+        if webhook_id is None:
+            return {"base": "webhook_not_found_by_url"}
+        self._smartcar_webhook_id = webhook_id
+        return {}
+
     def _smartcar_webhook_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        schema = vol.Schema({vol.Required(CONF_SMARTCAR_WEBHOOK_ID): str})
+        schema = vol.Schema({vol.Optional(CONF_SMARTCAR_WEBHOOK_ID): str})
         return self.async_show_form(
             step_id="smartcar_webhook",
             data_schema=self.add_suggested_values_to_schema(
@@ -406,7 +556,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     async def _async_list_vehicles(self) -> dict[str, str]:
         """List the account's vehicles; return the errors to show."""
-        assert self._client is not None  # noqa: S101 (set by the sign-in)
+        assert self._client is not None  # noqa: S101 (set when the user consented)
         try:
             vehicles = await self._client.async_list_vehicles()
         except SmartcarError as err:
@@ -468,7 +618,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         Return the errors to show; a new submit goes on from there (the ones done stay
         done, and the form lists them).
         """
-        assert self._client is not None  # noqa: S101 (set by the sign-in or the refresh)
+        assert self._client is not None  # noqa: S101 (set by the consent or the refresh)
         for vehicle in vehicles:
             if vehicle.id in self._subscribed:
                 continue
@@ -552,8 +702,10 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         }
         if self._cloudhook:
             data[CONF_CLOUDHOOK_URL] = self._url
-        if self._oauth:
-            data |= self._oauth | {
+        if self._user_id:
+            data |= self._credentials | {
+                CONF_USER_ID: self._user_id,
+                CONF_SCOPES: self._scopes,
                 CONF_SMARTCAR_WEBHOOK_ID: self._smartcar_webhook_id,
                 CONF_VEHICLES: [vehicle.as_dict() for vehicle in self._subscribed.values()],
             }
@@ -579,33 +731,36 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     @callback
     def async_remove(self) -> None:
-        """Close the setup webhook when the user abandons the flow."""
+        """Close the setup webhook and forget Connect's state when the flow ends."""
         self._stop_listening()
+        async_end(self.hass, self.flow_id)
 
     # --- Reauth and reconfigure ---------------------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Smartcar refused the sign-in: sign in again with the same permissions."""
-        self._scopes = list(entry_data.get(CONF_SCOPES, DEFAULT_SCOPES))
+        """Smartcar refused the API credentials: take them again for the same entry."""
+        self._credentials = {key: str(entry_data.get(key, "")) for key in CONNECT_KEYS[:2]}
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Say why, then go to Smartcar Connect."""
+        """Say why, then ask for the credentials."""
         if user_input is None:
             return self.async_show_form(
                 step_id="reauth_confirm",
                 description_placeholders={"name": self._get_reauth_entry().title},
             )
-        return await self.async_step_pick_implementation()
+        return await self.async_step_credentials()
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Connect entries: refresh vehicles, sign in again or replace the token."""
         entry = self._get_reconfigure_entry()
-        if CONF_TOKEN not in entry.data:
+        if is_connect_v2(entry.data):
+            return await self.async_step_reconfigure_v2()
+        if not is_connect_v3(entry.data):
             return await self._async_token_step("reconfigure", user_input)
         return await self.async_step_reconfigure_connect()
 
@@ -615,9 +770,48 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """What to change in a Connect entry."""
         entry = self._get_reconfigure_entry()
         self._scopes = list(entry.data.get(CONF_SCOPES, DEFAULT_SCOPES))
+        self._credentials = {key: str(entry.data[key]) for key in CONNECT_KEYS}
         return self.async_show_menu(
             step_id="reconfigure_connect",
-            menu_options=["refresh_vehicles", "sign_in", "reconfigure_token"],
+            menu_options=[
+                "refresh_vehicles",
+                "sign_in",
+                "replace_credentials",
+                "reconfigure_token",
+            ],
+        )
+
+    async def async_step_reconfigure_v2(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """An entry made on Smartcar's API v2: move it to v3, or replace the token."""
+        entry = self._get_reconfigure_entry()
+        self._scopes = list(entry.data.get(CONF_SCOPES, DEFAULT_SCOPES))
+        return self.async_show_menu(
+            step_id="reconfigure_v2", menu_options=["connect_v3", "reconfigure_token"]
+        )
+
+    async def async_step_connect_v3(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move to API v3: new credentials and Connect's consent; the rest stays."""
+        return await self.async_step_credentials(user_input)
+
+    async def async_step_replace_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """New API credentials for a v3 entry (after rotating the secret in the Dashboard)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._credentials, errors = await async_check_credentials(self.hass, user_input)
+            if not errors:
+                return self._async_update_credentials(entry)
+        return self.async_show_form(
+            step_id="replace_credentials",
+            data_schema=credentials_schema(self._credentials),
+            errors=errors,
+            description_placeholders={"dashboard_url": DASHBOARD_URL},
         )
 
     async def async_step_reconfigure_token(
@@ -637,7 +831,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             if error is None:
                 return self.async_update_reload_and_abort(
                     entry,
-                    unique_id=token_unique_id(token),
+                    unique_id=unique_id_with_token(entry, token),
                     data_updates={CONF_MANAGEMENT_TOKEN: token},
                 )
             errors[CONF_MANAGEMENT_TOKEN] = error
@@ -654,10 +848,10 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_sign_in(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Sign in again: other permissions or new client credentials, the same entry."""
+        """Grant access again on Connect: other permissions, the same user and entry."""
         if user_input is not None:
             self._scopes = sorted(user_input[CONF_SCOPES])
-            return await self.async_step_pick_implementation()
+            return await self.async_step_authorize()
         return self._scopes_form("sign_in")
 
     async def async_step_refresh_vehicles(
@@ -668,15 +862,18 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         known = {vehicle.id: vehicle for vehicle in listed_vehicles(entry)}
         if self._client is None:
             try:
-                self._client = await async_entry_client(self.hass, entry)
+                self._client = entry_client(self.hass, entry)
                 vehicles = await self._client.async_list_vehicles()
-            except CredentialsUnavailableError:
-                return self.async_abort(reason="missing_credentials")
             except SmartcarAuthError as err:
-                # Sign in again right here (a reauth flow cannot start while this runs).
-                LOGGER.warning("Smartcar refused the sign-in of %s: %s", entry.title, err)
+                # New credentials right here (a reauth flow cannot start while this runs).
+                LOGGER.warning("Smartcar refused the credentials of %s: %s", entry.title, err)
                 self._client = None
-                return self._scopes_form("sign_in", {"base": "invalid_auth"})
+                return self.async_show_form(
+                    step_id="replace_credentials",
+                    data_schema=credentials_schema(self._credentials),
+                    errors={"base": "invalid_auth"},
+                    description_placeholders={"dashboard_url": DASHBOARD_URL},
+                )
             except SmartcarRateLimitError:
                 return self.async_abort(reason="rate_limited")
             except SmartcarError as err:
@@ -720,11 +917,7 @@ class SmartcarConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         assert self._client is not None  # noqa: S101 (set by the refresh)
         for vehicle in vehicles:
             try:
-                await self._client.async_unsubscribe(
-                    vehicle.id, self._smartcar_webhook_id, entry.data[CONF_MANAGEMENT_TOKEN]
-                )
-            except SmartcarNotFoundError:
-                pass  # not subscribed (any more): what was wanted
+                await self._client.async_unsubscribe(vehicle.id, self._smartcar_webhook_id)
             except SmartcarError as err:
                 LOGGER.warning("Cannot unsubscribe %s: %s", vehicle_label(vehicle), err)
                 return {"base": _error_key(err)}

@@ -33,10 +33,13 @@ EVENT_DELIVERY: Final = "smartcar_delivery"
 # Signature failures in a row before the user is told (Smartcar retries each event 3 times).
 SIGNATURE_FAILURES_FOR_REPAIR: Final = 5
 
-# Smartcar Connect (OAuth2) entries also keep, next to Home Assistant's "auth_implementation"
-# and "token": the permissions asked for, the Smartcar user, the Dashboard webhook the
+# Smartcar Connect entries also keep: the application's API v3 credentials (its
+# Application ID, Connect's client_id, and the API client id and secret the token is asked
+# for with), the permissions asked for, the Smartcar user, the Dashboard webhook the
 # vehicles are subscribed to, and the subscribed vehicles (their devices exist before any
-# delivery).
+# delivery). Entries made on API v2 have Home Assistant's "auth_implementation" and
+# "token" instead of the credentials.
+CONF_APPLICATION_ID: Final = "application_id"
 CONF_SCOPES: Final = "scopes"
 CONF_USER_ID: Final = "user_id"
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
 from homeassistant.util import dt as dt_util
 
 from .binary_sensor import CATALOG as BINARY_SENSOR_CATALOG
 from .callback_url import callback_url, cloud_available
 from .const import (
+    CONF_APPLICATION_ID,
     CONF_CLOUDHOOK_URL,
     CONF_ERROR_CLOUDHOOK_URL,
     CONF_ERROR_WEBHOOK_ID,
@@ -53,7 +54,11 @@ TO_REDACT: Final = frozenset(
         CONF_ERROR_WEBHOOK_ID,
         CONF_ERROR_CLOUDHOOK_URL,
         CONF_SMARTCAR_WEBHOOK_ID,
-        # Smartcar Connect's OAuth token: the whole dict, and its parts wherever they appear.
+        # Smartcar Connect: the API v3 credentials, and a v2 entry's OAuth token (the whole
+        # dict and its parts wherever they appear).
+        CONF_APPLICATION_ID,
+        CONF_CLIENT_ID,
+        CONF_CLIENT_SECRET,
         "token",
         "access_token",
         "refresh_token",

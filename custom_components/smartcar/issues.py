@@ -18,6 +18,7 @@ SIGNATURE_FAILURES: Final = "signature_failures"
 NOT_REPORTING: Final = "not_reporting"
 NO_PUBLIC_URL: Final = "no_public_url"
 VEHICLE_ERROR: Final = "vehicle_error"
+CONNECT_V2: Final = "connect_v2"
 
 # Vehicle errors only the owner can clear (sign in again, renew, enable remote access).
 ACTIONABLE_ERROR_CODES: Final = frozenset(

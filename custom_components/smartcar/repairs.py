@@ -5,14 +5,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
+from homeassistant.const import CONF_TOKEN
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .account import application_token, is_connect_v2
+from .api import SmartcarClient, SmartcarError
 from .compat import vol
-from .config_flow import TOKEN_FIELD, check_token, token_unique_id
-from .const import CONF_MANAGEMENT_TOKEN, DASHBOARD_URL
+from .config_flow import (
+    TOKEN_FIELD,
+    async_check_credentials,
+    check_token,
+    connect_unique_id,
+    credentials_schema,
+    unique_id_with_token,
+)
+from .const import CONF_APPLICATION_ID, CONF_MANAGEMENT_TOKEN, CONF_USER_ID, DASHBOARD_URL, LOGGER
+from .issues import CONNECT_V2
 
 if TYPE_CHECKING:
     import sys
 
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
     # Repair flows have their own result type from 2026.3 (Python 3.14: see compat.py).
@@ -44,7 +57,7 @@ class TokenRepairFlow(RepairsFlow):
             if error is None:
                 self.hass.config_entries.async_update_entry(
                     entry,
-                    unique_id=token_unique_id(token),
+                    unique_id=unique_id_with_token(entry, token),
                     data={**entry.data, CONF_MANAGEMENT_TOKEN: token},
                 )
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
@@ -58,8 +71,74 @@ class TokenRepairFlow(RepairsFlow):
         )
 
 
+class ConnectV3RepairFlow(RepairsFlow):
+    """An entry made on Smartcar's API v2: take the application's v3 credentials.
+
+    The user's id is known from v2. Once Smartcar's v3 lists that user's vehicles with the
+    new credentials, the entry moves to v3 in place: same webhook, devices and entities.
+    A user v3 does not know needs Connect's consent: the reconfigure flow has it.
+    """
+
+    def __init__(self, entry_id: str) -> None:
+        """Fix this entry."""
+        self._entry_id = entry_id
+        self._credentials: dict[str, str] = {}
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Start at the credentials form."""
+        return await self.async_step_credentials()
+
+    async def async_step_credentials(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """The Application ID and API credentials from the Dashboard; checked, then used."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None or not is_connect_v2(entry.data):
+            return self.async_abort(reason="entry_removed" if entry is None else "already_v3")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._credentials, errors = await async_check_credentials(self.hass, user_input)
+            if not errors:
+                errors = await self._async_move(entry)
+            if not errors:
+                return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=credentials_schema(self._credentials),
+            errors=errors,
+            description_placeholders={"entry": entry.title, "dashboard_url": DASHBOARD_URL},
+        )
+
+    async def _async_move(self, entry: ConfigEntry) -> dict[str, str]:
+        """Move the entry to v3 if Smartcar's v3 knows its user; the errors to show."""
+        user_id = str(entry.data.get(CONF_USER_ID, ""))
+        client = SmartcarClient(
+            async_get_clientsession(self.hass),
+            application_token(self.hass, self._credentials),
+            user_id,
+        )
+        try:
+            vehicles = await client.async_list_vehicles() if user_id else []
+        except SmartcarError as err:
+            LOGGER.warning("Smartcar's API v3 does not list the user of %s: %s", entry.title, err)
+            vehicles = []
+        if not vehicles:
+            return {"base": "consent_needed"}
+        data = {k: v for k, v in entry.data.items() if k not in {"auth_implementation", CONF_TOKEN}}
+        self.hass.config_entries.async_update_entry(
+            entry,
+            unique_id=connect_unique_id(self._credentials[CONF_APPLICATION_ID], user_id),
+            data=data | self._credentials,
+        )
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return {}
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
-    """The fix flow of a fixable issue (only the signature repair has one)."""
-    return TokenRepairFlow(str((data or {})["entry_id"]))
+    """The fix flow of a fixable issue: the v2 move, or the signature repair's token."""
+    entry_id = str((data or {})["entry_id"])
+    if issue_id.startswith(CONNECT_V2):
+        return ConnectV3RepairFlow(entry_id)
+    return TokenRepairFlow(entry_id)

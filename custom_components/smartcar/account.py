@@ -1,0 +1,175 @@
+"""A Smartcar Connect entry's side at Smartcar: its API client, devices and subscriptions.
+
+API v3 entries keep the application's API credentials and the user's id; the application
+token (api.ApplicationToken) lives in memory, one per loaded entry. Nothing is polled: the
+API is called at setup (the token, as setup's test), by the flows, and to unsubscribe.
+
+Entries made on API v2 (an OAuth token in the data, no Application ID) keep receiving
+deliveries, which never need the API, and get a repair that moves them to v3 in place
+(repairs.py); until then they make no API call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import (
+    DEFAULT_SCOPES,
+    ApplicationToken,
+    SmartcarAuthError,
+    SmartcarClient,
+    SmartcarError,
+    SmartcarVehicle,
+)
+from .const import (
+    CONF_APPLICATION_ID,
+    CONF_SCOPES,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_USER_ID,
+    CONF_VEHICLES,
+    DASHBOARD_URL,
+    DOMAIN,
+    LOGGER,
+)
+from .fleet import Vehicle
+from .issues import CONNECT_V2, async_set_issue, entry_issue_id
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from homeassistant.config_entries import ConfigEntry
+
+    from .runtime import SmartcarRuntime
+
+
+def is_connect_v3(data: Mapping[str, Any]) -> bool:
+    """Whether an entry's data are a Smartcar Connect entry on API v3."""
+    return CONF_APPLICATION_ID in data
+
+
+def is_connect_v2(data: Mapping[str, Any]) -> bool:
+    """Whether an entry's data are a Smartcar Connect entry made on API v2."""
+    return CONF_TOKEN in data and not is_connect_v3(data)
+
+
+def application_token(hass: HomeAssistant, data: Mapping[str, Any]) -> ApplicationToken:
+    """A token provider for the API credentials in an entry's (or a flow's) data."""
+    return ApplicationToken(
+        async_get_clientsession(hass), str(data[CONF_CLIENT_ID]), str(data[CONF_CLIENT_SECRET])
+    )
+
+
+def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> SmartcarClient:
+    """The API client of a v3 Connect entry (its loaded token when it is set up)."""
+    runtime: SmartcarRuntime | None = getattr(entry, "runtime_data", None)
+    token = runtime.api_token if runtime is not None else None
+    return SmartcarClient(
+        async_get_clientsession(hass),
+        token or application_token(hass, entry.data),
+        str(entry.data[CONF_USER_ID]),
+        scopes=entry.data.get(CONF_SCOPES, DEFAULT_SCOPES),
+    )
+
+
+def listed_vehicles(entry: ConfigEntry) -> list[SmartcarVehicle]:
+    """The vehicles an entry subscribed through the API (none for webhook-only entries)."""
+    return [SmartcarVehicle.from_dict(item) for item in entry.data.get(CONF_VEHICLES, ())]
+
+
+async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> ApplicationToken | None:
+    """Setup's test of a v3 Connect entry: Smartcar issues a token for its credentials.
+
+    Returns the token provider for the entry's API calls (None for other entries).
+    Raises ``ConfigEntryAuthFailed`` when Smartcar refuses the credentials (Home Assistant
+    asks for them again), ``ConfigEntryNotReady`` when it cannot be reached (retried).
+    """
+    if not is_connect_v3(entry.data):
+        return None
+    token = application_token(hass, entry.data)
+    try:
+        await token()
+    except SmartcarAuthError as err:
+        raise _setup_error(ConfigEntryAuthFailed, "credentials_refused", entry) from err
+    except SmartcarError as err:
+        raise _setup_error(ConfigEntryNotReady, "api_unreachable", entry) from err
+    return token
+
+
+def _setup_error[E: HomeAssistantError](kind: type[E], key: str, entry: ConfigEntry) -> E:
+    """A setup error with its translated message (translations/en.json "exceptions")."""
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"entry": entry.title},
+    )
+
+
+@callback
+def async_setup_connect(hass: HomeAssistant, entry: ConfigEntry, runtime: SmartcarRuntime) -> None:
+    """Create the devices of the subscribed vehicles; ask v2 entries to move to v3."""
+    for vehicle in listed_vehicles(entry):
+        runtime.async_add_listed_vehicle(
+            Vehicle(id=vehicle.id, make=vehicle.make, model=vehicle.model, year=vehicle.year),
+            vehicle.vin,
+        )
+    async_set_issue(
+        hass,
+        entry_issue_id(CONNECT_V2, entry.entry_id),
+        active=is_connect_v2(entry.data),
+        translation_key=CONNECT_V2,
+        placeholders={"entry": entry.title, "dashboard_url": DASHBOARD_URL},
+        fixable=True,
+        data={"entry_id": entry.entry_id},
+        severity=ir.IssueSeverity.WARNING,
+    )
+
+
+async def async_unsubscribe(
+    hass: HomeAssistant, entry: ConfigEntry, vehicles: Iterable[SmartcarVehicle]
+) -> None:
+    """Unsubscribe vehicles leaving Home Assistant; a failure is logged, not raised."""
+    if not is_connect_v3(entry.data) or not (
+        webhook_id := entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
+    ):
+        return
+    client = entry_client(hass, entry)
+    for vehicle in vehicles:
+        try:
+            await client.async_unsubscribe(vehicle.id, str(webhook_id))
+        except SmartcarError as err:
+            LOGGER.warning(
+                "Cannot unsubscribe vehicle %s of %s from the Smartcar webhook (%s); "
+                "remove its subscription in the Smartcar Dashboard",
+                vehicle.id,
+                entry.title,
+                err,
+            )
+
+
+@callback
+def async_forget_listed_vehicle(hass: HomeAssistant, entry: ConfigEntry, vehicle_id: str) -> None:
+    """Drop a vehicle whose device the user removed, and unsubscribe it.
+
+    Setup does not bring it back; a delivery would (a vehicle subscribed elsewhere).
+    """
+    vehicles = entry.data.get(CONF_VEHICLES)
+    if not vehicles:
+        return
+    kept = [item for item in vehicles if item.get("id") != vehicle_id]
+    if len(kept) == len(vehicles):
+        return
+    gone = [SmartcarVehicle.from_dict(item) for item in vehicles if item.get("id") == vehicle_id]
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_VEHICLES: kept})
+    entry.async_create_background_task(
+        hass, async_unsubscribe(hass, entry, gone), "Smartcar unsubscribe"
+    )
