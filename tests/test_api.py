@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+import json
 from typing import Any
 from unittest.mock import patch
 
@@ -44,6 +45,7 @@ from custom_components.smartcar.api import (
     SmartcarVehicle,
     is_transient_status,
 )
+from custom_components.smartcar.protocol import VehicleState, load_object, parse_event
 
 from .conftest import EV_ID, ICE_ID
 from .smartcar_api import (
@@ -1586,3 +1588,55 @@ async def test_unsubscribe_never_deletes_another_vehicles_subscription(
     await client.async_unsubscribe(EV_ID, SMARTCAR_WEBHOOK_ID)
     deleted = [str(call[1]) for call in aioclient_mock.mock_calls if call[0].lower() == "delete"]
     assert deleted == [f"{SUBSCRIPTIONS_URL}/mine"]
+
+
+async def test_signals_read_by_the_webhook_path(
+    client: SmartcarClient, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """The API's signals, in a delivery's envelope, read as a delivery's (ms, ISO, seconds)."""
+    aioclient_mock.get(
+        SIGNALS_URL,
+        json=page(
+            [
+                {
+                    "id": "tractionbattery-stateofcharge",
+                    "type": "signal",
+                    "attributes": {
+                        "code": "tractionbattery-stateofcharge",
+                        "name": "StateOfCharge",
+                        "group": "TractionBattery",
+                        "status": {"value": "SUCCESS"},
+                        "body": {"value": 71, "unit": "percent"},
+                    },
+                    "meta": {"oemUpdatedAt": 1764576000, "retrievedAt": 1764576060},
+                    "links": {"self": "…"},
+                },
+                {
+                    "id": "charge-ischarging",
+                    "type": "signal",
+                    "attributes": {
+                        "code": "charge-ischarging",
+                        "name": "IsCharging",
+                        "group": "Charge",
+                        "status": {"value": "SUCCESS"},
+                        "body": {"value": True},
+                    },
+                    "meta": {"oemUpdatedAt": "2025-12-01T08:00:00Z", "retrievedAt": 1764576060000},
+                },
+            ]
+        ),
+    )
+    signals = await client.async_get_signals(EV_ID)
+    envelope = {
+        "eventId": "refresh-1",
+        "eventType": "VEHICLE_STATE",
+        "data": {"vehicle": {"id": EV_ID}, "signals": signals},
+        "meta": {"version": "4.0"},
+    }
+    event = parse_event(load_object(json.dumps(envelope).encode()))
+    assert isinstance(event, VehicleState)
+    read = {signal.code: signal for signal in event.signals}
+    assert read["tractionbattery-stateofcharge"].body == {"value": 71, "unit": "percent"}
+    assert read["tractionbattery-stateofcharge"].oem_updated_at == 1_764_576_000_000
+    assert read["charge-ischarging"].oem_updated_at == 1_764_576_000_000
+    assert read["charge-ischarging"].retrieved_at == 1_764_576_060_000
