@@ -159,6 +159,20 @@ def no_deprecated_usage(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 @pytest.fixture
+def no_setup() -> Iterator[None]:
+    """Flow tests stop at the entry; setting it up is tested elsewhere."""
+    with patch("custom_components.smartcar.async_setup_entry", return_value=True):
+        yield
+
+
+@pytest.fixture
+def fast_retries() -> Iterator[None]:
+    """Retries without waiting (the client's backoff is tested in test_api.py)."""
+    with patch("custom_components.smartcar.api.BACKOFF_SECONDS", 0):
+        yield
+
+
+@pytest.fixture
 def config_entry() -> MockConfigEntry:
     """A Smartcar entry as the config flow creates it (without Cloud)."""
     return MockConfigEntry(

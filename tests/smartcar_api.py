@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
@@ -16,6 +17,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 from yarl import URL
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
 
 from custom_components.smartcar.api import (
     DEFAULT_SCOPES,
@@ -231,6 +233,28 @@ def v2_entry_data(*, vehicles: tuple[str, ...] = (EV_ID,)) -> dict[str, Any]:
             "expires_at": 1764576000.0,
         },
     }
+
+
+async def setup_connect_entry(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    *,
+    vehicles: tuple[str, ...] = (EV_ID,),
+    entry_id: str | None = None,
+) -> MockConfigEntry:
+    """A set-up Smartcar Connect entry (API v3), the fake v3 answering as ``mock_api``."""
+    mock_api(aioclient_mock)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Smartcar",
+        data=connect_entry_data(vehicles=vehicles),
+        unique_id=connect_unique_id_of_tests(),
+        **({"entry_id": entry_id} if entry_id else {}),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 def connect_unique_id_of_tests() -> str:

@@ -40,6 +40,7 @@ from .smartcar_api import (
     connect_unique_id_of_tests,
     error_body,
     mock_api,
+    setup_connect_entry,
     token_requests,
     v2_entry_data,
     v2_unique_id,
@@ -53,13 +54,11 @@ async def _add(hass: HomeAssistant, data: dict[str, Any], unique_id: str) -> Moc
 
 
 async def _setup(
-    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, data: dict[str, Any] | None = None
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    vehicles: tuple[str, ...] = (EV_ID,),
 ) -> MockConfigEntry:
-    mock_api(aioclient_mock)
-    entry = await _add(hass, data or connect_entry_data(), connect_unique_id_of_tests())
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await setup_connect_entry(hass, aioclient_mock, vehicles=vehicles)
 
 
 async def _remove_device(hass: HomeAssistant, hass_ws_client: Any, entry: Any, device: Any) -> None:
@@ -80,7 +79,7 @@ async def test_devices_exist_before_any_delivery(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """The subscribed vehicles' devices are there at setup; the VIN is the serial number."""
-    entry = await _setup(hass, aioclient_mock, connect_entry_data(vehicles=(EV_ID, ICE_ID)))
+    entry = await _setup(hass, aioclient_mock, (EV_ID, ICE_ID))
     registry = dr.async_get(hass)
     ev = vehicle_device(hass, EV_ID)
     assert ev is not None
@@ -181,7 +180,7 @@ async def test_removed_device_is_unsubscribed_and_stays_removed(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, hass_ws_client: Any
 ) -> None:
     """Removing a vehicle's device unsubscribes it; the next setup does not bring it back."""
-    entry = await _setup(hass, aioclient_mock, connect_entry_data(vehicles=(EV_ID, ICE_ID)))
+    entry = await _setup(hass, aioclient_mock, (EV_ID, ICE_ID))
     device = vehicle_device(hass, ICE_ID)
     assert device is not None
     await _remove_device(hass, hass_ws_client, entry, device)
@@ -204,7 +203,7 @@ async def test_removing_an_unlisted_vehicle_keeps_the_list(
     hass_ws_client: Any,
 ) -> None:
     """A vehicle that came by webhook only (another account) leaves the list alone."""
-    entry = await _setup(hass, aioclient_mock, connect_entry_data(vehicles=(ICE_ID,)))
+    entry = await _setup(hass, aioclient_mock, (ICE_ID,))
     client = await hass_client_no_auth()
     body = fixture_bytes("vehicle_state_first_delivery.json")
     await client.post(WEBHOOK_PATH, data=body, headers={"SC-Signature": sign(body)})
@@ -221,7 +220,7 @@ async def test_removing_the_entry_unsubscribes_its_vehicles(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The entry's vehicles are unsubscribed; a failure is reported, the removal goes on."""
-    entry = await _setup(hass, aioclient_mock, connect_entry_data(vehicles=(EV_ID, ICE_ID)))
+    entry = await _setup(hass, aioclient_mock, (EV_ID, ICE_ID))
     aioclient_mock.clear_requests()
     aioclient_mock.get(
         f"{SUBSCRIPTIONS_URL}?filter[vehicleId]={ICE_ID}",

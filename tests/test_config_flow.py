@@ -60,13 +60,6 @@ async def external_url(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-def no_setup() -> Iterator[None]:
-    """Flow tests stop at the entry; setting it up is tested elsewhere."""
-    with patch("custom_components.smartcar.async_setup_entry", return_value=True):
-        yield
-
-
-@pytest.fixture
 def cloud_logged_in(hass: HomeAssistant) -> Iterator[Any]:
     """Home Assistant Cloud loaded, logged in with a subscription (its API mocked)."""
     hass.config.components.add("cloud")

@@ -8,7 +8,6 @@ URI and the vehicles subscribed with ``POST /subscriptions``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import logging
 from typing import Any
 from unittest.mock import patch
@@ -70,6 +69,7 @@ from .smartcar_api import (
     mock_api,
     page,
     query,
+    setup_connect_entry,
     subscriptions,
     token_requests,
     v2_entry_data,
@@ -91,20 +91,6 @@ CREDENTIALS = {
 async def external_url(hass: HomeAssistant) -> None:
     """An instance reachable from the internet over HTTPS."""
     await hass.config.async_update(external_url=EXTERNAL_URL)
-
-
-@pytest.fixture
-def no_setup() -> Iterator[None]:
-    """Flow tests stop at the entry; setting it up is tested elsewhere."""
-    with patch("custom_components.smartcar.async_setup_entry", return_value=True):
-        yield
-
-
-@pytest.fixture
-def fast_retries() -> Iterator[None]:
-    """Retries without waiting (the client's backoff is tested in test_api.py)."""
-    with patch("custom_components.smartcar.api.BACKOFF_SECONDS", 0):
-        yield
 
 
 def subscribe_failing(
@@ -686,18 +672,8 @@ async def test_same_user_twice_aborts_another_user_is_welcome(
 async def connect_entry(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> MockConfigEntry:
-    """A set-up Smartcar Connect entry (API v3) with one subscribed vehicle."""
-    aioclient_mock.post(TOKEN_URL, json={"access_token": "setup-token", "expires_in": 3600})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Smartcar",
-        data=connect_entry_data(),
-        unique_id=connect_unique_id_of_tests(),
-        entry_id="01JSMARTCARCONNECT000000000",
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    """A set-up Smartcar Connect entry (API v3) with one subscribed vehicle; no mocks left."""
+    entry = await setup_connect_entry(hass, aioclient_mock, entry_id="01JSMARTCARCONNECT000000000")
     aioclient_mock.clear_requests()
     return entry
 
@@ -819,16 +795,7 @@ async def test_refresh_vehicles_adds_new_and_removes_gone(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
     """A new vehicle is subscribed and gets its device; a vanished one loses its device."""
-    aioclient_mock.post(TOKEN_URL, json={"access_token": "setup-token", "expires_in": 3600})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Smartcar",
-        data=connect_entry_data(vehicles=(EV_ID, OLD_ID)),
-        unique_id=connect_unique_id_of_tests(),
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await setup_connect_entry(hass, aioclient_mock, vehicles=(EV_ID, OLD_ID))
     assert vehicle_device(hass, OLD_ID) is not None
     aioclient_mock.clear_requests()
     mock_api(aioclient_mock, vehicles=(EV_ID, ICE_ID))
