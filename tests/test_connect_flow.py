@@ -28,6 +28,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 
 from custom_components.smartcar.api import AUTHORIZE_URL, DEFAULT_SCOPES, TOKEN_URL
+from custom_components.smartcar.config_flow import async_check_credentials
 from custom_components.smartcar.connect import CALLBACK_PATH
 from custom_components.smartcar.const import (
     CONF_APPLICATION_ID,
@@ -1014,3 +1015,28 @@ async def test_callback_for_a_flow_that_is_gone(
     client = await hass_client_no_auth()
     response = await client.get(CALLBACK_PATH, params={"state": state, "user_id": USER_ID})
     assert response.status == 400
+
+
+@pytest.mark.parametrize(
+    ("application_id", "error"),
+    [
+        (APPLICATION_ID, None),
+        (APPLICATION_ID.upper(), None),
+        ("app_3f2e1d0c9b8a4765", None),  # the form seen in Dashboard test payloads
+        (CLIENT_ID, "invalid_application_id"),  # the API client id, the likeliest mix-up
+        ("https://dashboard.smartcar.com/app", "invalid_application_id"),
+        ("", "invalid_application_id"),
+    ],
+)
+async def test_application_id_shapes(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    application_id: str,
+    error: str | None,
+) -> None:
+    """The documented UUID and the app_ form are taken; a client id or a URL is named."""
+    mock_api(aioclient_mock)
+    _, errors = await async_check_credentials(
+        hass, {**CREDENTIALS, CONF_APPLICATION_ID: application_id}
+    )
+    assert errors.get(CONF_APPLICATION_ID) == error

@@ -126,10 +126,10 @@ TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{15,255}")
 TOKEN_FIELD: Final = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 # Dashboard webhook ids are UUIDs; accept any id-like string, refuse URLs and sentences.
 WEBHOOK_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{7,127}")
-# The Application ID is a UUID (Dashboard > Configuration > Application details).
-APPLICATION_ID_PATTERN: Final = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
+# The Application ID (Dashboard > Configuration > Application details) is documented as a
+# UUID; "app_…" ids were seen too, so any id-like value is taken, except the API client id
+# ("client_…"), the likeliest mix-up.
+APPLICATION_ID_PATTERN: Final = re.compile(r"(?!client_)[A-Za-z0-9][A-Za-z0-9_-]{7,127}")
 # API credentials: the client id looks like "client_…"; both are one word.
 CREDENTIAL_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{7,255}")
 CONNECT_KEYS: Final = (CONF_APPLICATION_ID, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
