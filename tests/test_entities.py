@@ -258,3 +258,24 @@ async def test_reporting_timeout_is_an_option(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("binary_sensor.kia_ev6_reporting").state == "off"
+
+
+async def test_the_cars_battery_is_its_only_battery(hass: HomeAssistant, post: Post) -> None:
+    """The device page's battery badge (its first battery-class entity) is the car's charge.
+
+    Of a vehicle delivering every signal, only the traction battery is of device class
+    battery; the 12 V battery is a diagnostic percentage. The location is a main entity.
+    """
+    await post(_all_signals())
+    batteries = [
+        state.entity_id
+        for state in hass.states.async_all()
+        if state.attributes.get("device_class") == "battery"
+    ]
+    assert batteries == ["sensor.blue_thunder_battery"]
+    assert (
+        hass.states.get("sensor.blue_thunder_12_v_battery").attributes["unit_of_measurement"] == "%"
+    )
+    entry = er.async_get(hass).async_get("device_tracker.blue_thunder_location")
+    assert entry is not None
+    assert entry.entity_category is None

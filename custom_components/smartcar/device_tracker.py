@@ -64,6 +64,9 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
 
     entity_description: SmartcarTrackerEntityDescription
     _attr_location_accuracy = 0.0
+    # A car's location is one of its main entities (Home Assistant's trackers default to
+    # diagnostic, which keeps them off the device's card on the dashboard).
+    _attr_entity_category = None
 
     def _show(self, state: SignalState) -> Hashable:
         body = state.body or {}

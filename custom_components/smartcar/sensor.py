@@ -400,13 +400,15 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         Read("canonical"),
         entity_registry_enabled_default=False,
     ),
-    # 12 V battery, climate
+    # 12 V battery, climate. Not of device class battery: Home Assistant shows a device's
+    # first battery-class entity as its battery badge, and a car's battery is the traction
+    # battery ("Battery"), whatever order the signals arrive in.
     _number(
         "low_voltage_battery_level",
         "lowvoltagebattery-stateofcharge",
         F.PERCENT,
         PERCENTAGE,
-        D.BATTERY,
+        None,
         entity_category=DIAGNOSTIC,
     ),
     _enum(
