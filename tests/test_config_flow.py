@@ -451,3 +451,17 @@ def test_setup_receiver_keeps_nothing() -> None:
 def test_vehicle_label_without_details() -> None:
     """A vehicle the API says nothing about is still named."""
     assert vehicle_label(SmartcarVehicle(id="abcdef123456")) == "Vehicle (abcdef12)"
+
+
+@pytest.mark.parametrize("hours", [0, -3, 169, 2.5])
+async def test_options_reporting_timeout_out_of_range(
+    hass: HomeAssistant, integration: MockConfigEntry, hours: float
+) -> None:
+    """A timeout outside 1-168 whole hours gets a translated error; nothing is stored."""
+    result = await hass.config_entries.options.async_init(integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_STALE_AFTER: hours, CONF_ERROR_CALLBACK: False}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_STALE_AFTER: "stale_after_range"}
+    assert integration.options == {}

@@ -120,6 +120,7 @@ if TYPE_CHECKING:
 
 DEFAULT_NAME: Final = "Smartcar"
 CONF_ERROR_CALLBACK: Final = "error_callback"
+MAX_STALE_HOURS: Final = 168
 # Management tokens are UUID-like; accept any plausible token, refuse obvious mistakes
 # (an empty field, a pasted URL or sentence, stray inner whitespace).
 TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~+/=-]{15,255}")
@@ -943,6 +944,11 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         return SmartcarOptionsFlow()
 
 
+def _is_stale_after(hours: Any) -> bool:
+    """Whether a reporting timeout is a whole number of hours from 1 to a week."""
+    return isinstance(hours, int | float) and hours == int(hours) and 1 <= hours <= MAX_STALE_HOURS
+
+
 class SmartcarOptionsFlow(OptionsFlowWithReload):
     """The "reporting" timeout, and an optional second URL for VEHICLE_ERROR only."""
 
@@ -954,7 +960,9 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
         """Ask for the staleness time and whether errors get their own callback URL."""
         options = self.config_entry.options
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is not None and not _is_stale_after(user_input[CONF_STALE_AFTER]):
+            errors[CONF_STALE_AFTER] = "stale_after_range"
+        elif user_input is not None:
             self._options = {CONF_STALE_AFTER: int(user_input[CONF_STALE_AFTER])}
             if not user_input[CONF_ERROR_CALLBACK]:
                 if options.get(CONF_ERROR_CLOUDHOOK_URL):
@@ -985,8 +993,10 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
                 vol.Required(
                     CONF_STALE_AFTER, default=options.get(CONF_STALE_AFTER, default_hours)
                 ): NumberSelector(
+                    # No min or max here: the schema's own range check answers in English
+                    # only ("Value 0.0 is too small"); the step checks it and says it better.
                     NumberSelectorConfig(
-                        min=1, max=168, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+                        step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
                     )
                 ),
                 vol.Required(

@@ -21,6 +21,7 @@ from .entity import (
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
+    from homeassistant.const import EntityCategory
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -64,9 +65,15 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
 
     entity_description: SmartcarTrackerEntityDescription
     _attr_location_accuracy = 0.0
-    # A car's location is one of its main entities (Home Assistant's trackers default to
-    # diagnostic, which keeps them off the device's card on the dashboard).
-    _attr_entity_category = None
+
+    @property
+    def entity_category(self) -> EntityCategory | None:
+        """None: a car's location is one of its main entities.
+
+        Home Assistant's trackers are diagnostic by default, which keeps them off the
+        device's card on the dashboard.
+        """
+        return None
 
     def _show(self, state: SignalState) -> Hashable:
         body = state.body or {}
