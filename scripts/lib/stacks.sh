@@ -104,7 +104,10 @@ make_venv() {
     echo "Creating $venv with $python"
     "$python" -m venv "$venv"
   fi
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  # This workplace's pip configuration names local package folders that may not exist;
+  # pip says so on every call, which is noise here.
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv \
+    2> >(grep -v "^WARNING: Location 'file://" >&2)
   stack_uv_args "$venv"
   for file in "$@"; do files+=(-r "$file"); done
   "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" ${uv_args[@]+"${uv_args[@]}"} "${files[@]}"
