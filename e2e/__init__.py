@@ -8,7 +8,7 @@ simulator. Like ``simulator/``, it lives outside ``custom_components`` and is no
 
 from __future__ import annotations
 
-from .client import HomeAssistantClient, HomeAssistantError, SmartcarEntry
+from .client import ConnectEntry, HomeAssistantClient, HomeAssistantError, SmartcarEntry
 from .server import (
     HomeAssistantServer,
     ServerError,
@@ -18,6 +18,7 @@ from .server import (
 )
 
 __all__ = [
+    "ConnectEntry",
     "HomeAssistantClient",
     "HomeAssistantError",
     "HomeAssistantServer",

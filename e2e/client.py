@@ -1,8 +1,9 @@
 """Talk to a running Home Assistant the way its frontend does: REST and one WebSocket call.
 
 Onboarding (owner account, then the remaining steps), login, the config-flow REST API that
-adds the Smartcar entry, the state machine and the entity registry. Plain aiohttp, no Home
-Assistant imports: the server is a separate process and this is its client.
+adds the Smartcar entry (webhook only, or Smartcar Connect with the owner's browser played
+here), the state machine and the entity registry. Plain aiohttp, no Home Assistant
+imports: the server is a separate process and this is its client.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
+from yarl import URL
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Collection, Sequence
 
 DOMAIN: Final = "smartcar"
 WEBHOOK_PATH: Final = "/api/webhook/"
@@ -25,6 +27,7 @@ WEBHOOK_PATH: Final = "/api/webhook/"
 # VERIFY from Smartcar (the simulator sends its own).
 MENU_CHOICES: Final = ("webhook_only", "finish")
 MAX_FLOW_STEPS: Final = 10
+MAX_REDIRECTS: Final = 10
 
 
 class HomeAssistantError(Exception):
@@ -42,6 +45,17 @@ class SmartcarEntry:
     def webhook_url(self, base_url: str) -> str:
         """Where the simulator posts: the webhook on the server's loopback address."""
         return f"{base_url}{WEBHOOK_PATH}{self.webhook_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectEntry(SmartcarEntry):
+    """A Smartcar Connect entry, and what its flow showed and chose on the way."""
+
+    redirect_uri: str  # the redirect URI the credentials step asked to register
+    callback_url: str  # the callback URL the webhook step showed (the Dashboard webhook's)
+    consent_url: str  # Smartcar Connect's address the flow sent the browser to
+    scopes: tuple[str, ...]  # the permissions asked for
+    vehicles: dict[str, str]  # the subscribed vehicles: id -> the label the flow showed
 
 
 class StateChanges(list[tuple[str, str | None]]):
@@ -322,6 +336,134 @@ class HomeAssistantClient:
                 raise HomeAssistantError(f"the Smartcar flow ended with {result}")
             result = await self.post(f"/api/config/config_entries/flow/{result['flow_id']}", answer)
         raise HomeAssistantError(f"the Smartcar flow did not finish in {MAX_FLOW_STEPS} steps")
+
+    async def create_connect_entry(  # noqa: PLR0913 (the values a user enters)
+        self,
+        *,
+        name: str,
+        token: str,
+        application_id: str,
+        client_id: str,
+        client_secret: str,
+        add_dashboard_webhook: Callable[[str], object],
+        external_url: str | None = None,
+        scopes: Sequence[str] | None = None,
+        vehicles: Collection[str] | None = None,
+    ) -> ConnectEntry:
+        """Add a Smartcar Connect entry through the config-flow REST API, step by step.
+
+        Menu "connect", the permissions (``scopes``, else the form's defaults), the API v3
+        credentials, then Smartcar Connect: its URL is followed as the owner's browser
+        would (:meth:`browse`), and Smartcar's redirect to Home Assistant's callback view
+        resumes the flow. Then the name and the Application Management Token; at the
+        webhook step ``add_dashboard_webhook`` gets the callback URL shown (the user
+        creates the Dashboard webhook with it) and the flow finds it by that URL; the
+        ``vehicles`` (ids, else all listed) are subscribed; "finish" without waiting for
+        Smartcar's VERIFY. Each step must be the documented one, without errors.
+        """
+        result = await self.post(
+            "/api/config/config_entries/flow", {"handler": DOMAIN, "show_advanced_options": False}
+        )
+        flow = f"/api/config/config_entries/flow/{result['flow_id']}"
+        _expect(result, "menu", "user")
+        result = await self.post(flow, {"next_step_id": "connect"})
+        _expect(result, "form", "connect")
+        chosen = list(scopes) if scopes is not None else _default(result, "scopes")
+        result = await self.post(flow, {"scopes": chosen})
+        _expect(result, "form", "credentials")
+        redirect_uri = _placeholder(result, "redirect_url")
+        credentials = {
+            "application_id": application_id,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        result = await self.post(flow, credentials)
+        _expect(result, "external", "authorize")
+        consent_url = str(result["url"])
+        status, page = await self.browse(consent_url, external_url=external_url)
+        if status != 200:  # noqa: PLR2004
+            raise HomeAssistantError(f"Smartcar Connect ended on {status}: {page[:300]}")
+        result = await self.get(flow)  # the frontend fetches the flow again once it moved on
+        _expect(result, "form", "application")
+        result = await self.post(flow, {"name": name, "management_token": token})
+        _expect(result, "form", "smartcar_webhook")
+        callback_url = _placeholder(result, "webhook_url")
+        add_dashboard_webhook(callback_url)
+        result = await self.post(flow, {})
+        _expect(result, "form", "vehicles")
+        labels = _options(result, "vehicles")
+        wanted = list(labels) if vehicles is None else list(vehicles)
+        result = await self.post(flow, {"vehicles": wanted})
+        _expect(result, "menu", "subscribed")
+        result = await self.post(flow, {"next_step_id": "finish"})
+        _expect(result, "create_entry", None)
+        entry = result["result"]
+        return ConnectEntry(
+            entry_id=entry["entry_id"],
+            title=entry["title"],
+            webhook_id=_webhook_id(callback_url),
+            redirect_uri=redirect_uri,
+            callback_url=callback_url,
+            consent_url=consent_url,
+            scopes=tuple(chosen),
+            vehicles={vehicle_id: labels.get(vehicle_id, "") for vehicle_id in wanted},
+        )
+
+    async def browse(self, url: str, *, external_url: str | None = None) -> tuple[int, str]:
+        """GET ``url`` as a browser does, following redirects; return the last status and page.
+
+        No Home Assistant login goes along. The browser reaches Home Assistant at its
+        ``external_url`` (a reverse proxy's HTTPS address in real life); this client reaches
+        the same server at ``base_url``, so a redirect to ``external_url`` is followed there.
+        """
+        for _ in range(MAX_REDIRECTS):
+            if external_url and url.startswith(external_url.rstrip("/") + "/"):
+                url = self.base_url + url[len(external_url.rstrip("/")) :]
+            async with self.session.get(url, allow_redirects=False) as response:
+                text = await response.text()
+                location = response.headers.get("Location")
+                if response.status not in {301, 302, 303, 307, 308} or not location:
+                    return response.status, text
+                url = str(response.url.join(URL(location)))
+        raise HomeAssistantError(f"more than {MAX_REDIRECTS} redirects from {url}")
+
+
+def _expect(result: dict[str, Any], kind: str, step_id: str | None) -> None:
+    """Raise unless the flow is at the step of ``kind`` and ``step_id``, without errors."""
+    if (
+        result.get("type") != kind
+        or (step_id is not None and result.get("step_id") != step_id)
+        or result.get("errors")
+    ):
+        shown = {key: result.get(key) for key in ("type", "step_id", "errors", "reason")}
+        raise HomeAssistantError(f"the Smartcar flow is not at {kind} {step_id!r}: {shown}")
+
+
+def _placeholder(result: dict[str, Any], name: str) -> str:
+    value = (result.get("description_placeholders") or {}).get(name)
+    if not isinstance(value, str) or not value:
+        raise HomeAssistantError(f"step {result.get('step_id')!r} shows no {name}")
+    return value
+
+
+def _schema_field(result: dict[str, Any], name: str) -> dict[str, Any]:
+    for field in result.get("data_schema") or []:
+        if field.get("name") == name:
+            return dict(field)
+    raise HomeAssistantError(f"step {result.get('step_id')!r} has no field {name!r}")
+
+
+def _default(result: dict[str, Any], name: str) -> list[str]:
+    return [str(value) for value in _schema_field(result, name).get("default") or []]
+
+
+def _options(result: dict[str, Any], name: str) -> dict[str, str]:
+    """A select field's options: value -> label."""
+    select = (_schema_field(result, name).get("selector") or {}).get("select") or {}
+    return {
+        str(option["value"]): str(option.get("label", option["value"]))
+        for option in select.get("options") or []
+    }
 
 
 def _menu_choice(result: dict[str, Any]) -> str:

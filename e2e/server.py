@@ -206,6 +206,9 @@ class HomeAssistantServer:
     python: str = field(default_factory=server_python)
     skip_pip: bool = True
     extra_args: tuple[str, ...] = ()
+    # Added to (or replacing) this process's environment, e.g. SMARTCAR_API_BASE_URL to
+    # send the integration to the simulator's fake Smartcar API (simulator/api.py).
+    extra_env: dict[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0  # seconds to answer HTTP, and again to reach RUNNING
     stop_timeout: float = 60.0  # seconds to exit after SIGTERM
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
@@ -239,11 +242,12 @@ class HomeAssistantServer:
 
         In the environment and not on the command line, so that the launcher's own restart
         (it executes itself again) keeps them. Filters already in ``PYTHONWARNINGS`` come
-        after these, and so win.
+        after these, and so win. ``extra_env`` comes last.
         """
         environment = dict(os.environ)
         given = environment.get("PYTHONWARNINGS")
         environment["PYTHONWARNINGS"] = f"{WARNINGS},{given}" if given else WARNINGS
+        environment.update(self.extra_env)
         return environment
 
     def start(self) -> None:
