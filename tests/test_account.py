@@ -22,6 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
+from custom_components.smartcar.account import application_token
 from custom_components.smartcar.api import TOKEN_URL
 from custom_components.smartcar.const import CONF_VEHICLES, DOMAIN
 
@@ -108,7 +109,8 @@ async def test_setup_checks_the_credentials_once_and_polls_nothing(
         "client_secret": CLIENT_SECRET,
     }
     assert aioclient_mock.call_count == 1
-    assert await entry.runtime_data.api_token() == APP_TOKEN  # kept in memory, not stored
+    assert await application_token(hass, entry.data)() == APP_TOKEN  # in memory, not stored
+    assert aioclient_mock.call_count == 1
     assert APP_TOKEN not in str(entry.data)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=30))
     await hass.async_block_till_done()

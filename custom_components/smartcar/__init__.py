@@ -40,9 +40,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     Returns True: Home Assistant 2026.11 lets setup return None, but up to 2026.10 that
     fails the setup, and 2026.11 still takes True from custom integrations.
     """
-    api_token = await async_check_sign_in(hass, entry)
+    await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
-    runtime.api_token = api_token
     entry.runtime_data = runtime
     # Smartcar Connect entries: devices of the subscribed vehicles, sign-in keepalive.
     async_setup_connect(hass, entry, runtime)

@@ -1,7 +1,7 @@
 """A Smartcar Connect entry's side at Smartcar: its API client, devices and subscriptions.
 
 API v3 entries keep the application's API credentials and the user's id; the application
-token (api.ApplicationToken) lives in memory, one per loaded entry. Nothing is polled: the
+token (api.ApplicationToken) lives in memory, one per API client. Nothing is polled: the
 API is called at setup (the token, as setup's test), by the flows, and to unsubscribe.
 
 Entries made on API v2 (an OAuth token in the data, no Application ID) keep receiving
@@ -22,6 +22,7 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.hass_dict import HassKey
 
 from .api import (
     DEFAULT_SCOPES,
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
     from .runtime import SmartcarRuntime
 
 
+# The application tokens, by API client id and secret (kept in memory only).
+_TOKENS: HassKey[dict[tuple[str, str], ApplicationToken]] = HassKey(f"{DOMAIN}_tokens")
+
+
 def is_connect_v3(data: Mapping[str, Any]) -> bool:
     """Whether an entry's data are a Smartcar Connect entry on API v3."""
     return CONF_APPLICATION_ID in data
@@ -63,19 +68,24 @@ def is_connect_v2(data: Mapping[str, Any]) -> bool:
 
 
 def application_token(hass: HomeAssistant, data: Mapping[str, Any]) -> ApplicationToken:
-    """A token provider for the API credentials in an entry's (or a flow's) data."""
-    return ApplicationToken(
-        async_get_clientsession(hass), str(data[CONF_CLIENT_ID]), str(data[CONF_CLIENT_SECRET])
-    )
+    """The token provider for the API credentials in an entry's (or a flow's) data.
+
+    One per API client in Home Assistant: the flow that checked the credentials, the entry
+    it creates, other users' entries of the same application and the removal all use the
+    one token, so Smartcar is asked for a token about once an hour at most.
+    """
+    credentials = (str(data[CONF_CLIENT_ID]), str(data[CONF_CLIENT_SECRET]))
+    tokens = hass.data.setdefault(_TOKENS, {})
+    if (token := tokens.get(credentials)) is None:
+        token = tokens[credentials] = ApplicationToken(async_get_clientsession(hass), *credentials)
+    return token
 
 
 def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> SmartcarClient:
-    """The API client of a v3 Connect entry (its loaded token when it is set up)."""
-    runtime: SmartcarRuntime | None = getattr(entry, "runtime_data", None)
-    token = runtime.api_token if runtime is not None else None
+    """The API client of a v3 Connect entry."""
     return SmartcarClient(
         async_get_clientsession(hass),
-        token or application_token(hass, entry.data),
+        application_token(hass, entry.data),
         str(entry.data[CONF_USER_ID]),
         scopes=entry.data.get(CONF_SCOPES, DEFAULT_SCOPES),
     )
@@ -86,23 +96,20 @@ def listed_vehicles(entry: ConfigEntry) -> list[SmartcarVehicle]:
     return [SmartcarVehicle.from_dict(item) for item in entry.data.get(CONF_VEHICLES, ())]
 
 
-async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> ApplicationToken | None:
+async def async_check_sign_in(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Setup's test of a v3 Connect entry: Smartcar issues a token for its credentials.
 
-    Returns the token provider for the entry's API calls (None for other entries).
     Raises ``ConfigEntryAuthFailed`` when Smartcar refuses the credentials (Home Assistant
     asks for them again), ``ConfigEntryNotReady`` when it cannot be reached (retried).
     """
     if not is_connect_v3(entry.data):
-        return None
-    token = application_token(hass, entry.data)
+        return
     try:
-        await token()
+        await application_token(hass, entry.data)()
     except SmartcarAuthError as err:
         raise _setup_error(ConfigEntryAuthFailed, "credentials_refused", entry) from err
     except SmartcarError as err:
         raise _setup_error(ConfigEntryNotReady, "api_unreachable", entry) from err
-    return token
 
 
 def _setup_error[E: HomeAssistantError](kind: type[E], key: str, entry: ConfigEntry) -> E:

@@ -31,8 +31,8 @@ _LOGGER = logging.getLogger(__name__)
 
 # Smartcar's hosts. SMARTCAR_API_BASE_URL, set in Home Assistant's environment, stands one
 # address in for all of them (paths /connect, /iam, /vehicle, /management): the simulator's
-# fake API (simulator/api.py) for the end-to-end tests and the demo. Unset, as for users,
-# nothing changes.
+# fake API (simulator/api.py) for the end-to-end tests. Unset, as for users, nothing
+# changes.
 _FAKE_BASE: Final = os.environ.get("SMARTCAR_API_BASE_URL", "").rstrip("/")
 AUTHORIZE_URL: Final = (
     f"{_FAKE_BASE}/connect/oauth/authorize"

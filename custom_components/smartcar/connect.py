@@ -121,6 +121,11 @@ class ConnectCallbackView(HomeAssistantView):
                 "This sign-in is no longer expected. Start again from Home Assistant.",
                 HTTPStatus.BAD_REQUEST,
             )
+        if not user_input["user_id"]:
+            return _page(
+                "Smartcar Connect did not grant access. Close this window: Home Assistant "
+                "says what to do next."
+            )
         return _page("Done. You can close this window and go back to Home Assistant.")
 
 

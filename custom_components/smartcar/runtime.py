@@ -50,8 +50,6 @@ from .transitions import TRANSITION_SIGNALS, detect
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
-    from .api import ApplicationToken
-
 NICKNAME: Final = "vehicleidentification-nickname"
 FIRMWARE: Final = "connectivitysoftware-currentfirmwareversion"
 VIN: Final = "vehicleidentification-vin"
@@ -111,8 +109,6 @@ class SmartcarRuntime:
         self._save_pending = False
         self.signature_failures = 0
         self.last_verified_at: datetime | None = None
-        # The application's token of a Smartcar Connect entry (API v3), kept in memory.
-        self.api_token: ApplicationToken | None = None
 
     @classmethod
     async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry) -> SmartcarRuntime:
