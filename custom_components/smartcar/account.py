@@ -11,7 +11,7 @@ deliveries, which never need the API, and get a repair that moves them to v3 in 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from .runtime import SmartcarRuntime
 
 
+# The key of a v2 entry's OAuth implementation (Home Assistant's application credentials).
+V2_IMPLEMENTATION: Final = "auth_implementation"
 # The application tokens, by API client id and secret (kept in memory only).
 _TOKENS: HassKey[dict[tuple[str, str], ApplicationToken]] = HassKey(f"{DOMAIN}_tokens")
 
@@ -81,14 +83,25 @@ def application_token(hass: HomeAssistant, data: Mapping[str, Any]) -> Applicati
     return token
 
 
-def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> SmartcarClient:
-    """The API client of a v3 Connect entry."""
+def smartcar_client(hass: HomeAssistant, data: Mapping[str, Any]) -> SmartcarClient:
+    """The API client for the credentials, user and permissions in an entry's (or flow's) data."""
     return SmartcarClient(
         async_get_clientsession(hass),
-        application_token(hass, entry.data),
-        str(entry.data[CONF_USER_ID]),
-        scopes=entry.data.get(CONF_SCOPES, DEFAULT_SCOPES),
+        application_token(hass, data),
+        str(data.get(CONF_USER_ID, "")),
+        scopes=data.get(CONF_SCOPES, DEFAULT_SCOPES),
     )
+
+
+def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> SmartcarClient:
+    """The API client of a v3 Connect entry."""
+    return smartcar_client(hass, entry.data)
+
+
+def v3_data(data: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, Any]:
+    """An entry's data on API v3: the new credentials in, a v2 entry's OAuth sign-in out."""
+    kept = {key: value for key, value in data.items() if key not in {V2_IMPLEMENTATION, CONF_TOKEN}}
+    return kept | dict(credentials)
 
 
 def listed_vehicles(entry: ConfigEntry) -> list[SmartcarVehicle]:

@@ -41,12 +41,10 @@ from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
     CONF_NAME,
-    CONF_TOKEN,
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -67,6 +65,8 @@ from .account import (
     is_connect_v2,
     is_connect_v3,
     listed_vehicles,
+    smartcar_client,
+    v3_data,
 )
 from .api import (
     DEFAULT_SCOPES,
@@ -400,8 +400,9 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The Application ID and the API client id and secret, checked with Smartcar."""
+        # Connect comes next (not in a reauth): it needs an address to come back to.
         redirect = redirect_uri(self.hass)
-        if redirect is None:
+        if redirect is None and self.source != SOURCE_REAUTH:
             return self.async_abort(reason="no_url_available")
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -414,7 +415,10 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="credentials",
             data_schema=credentials_schema(self._credentials),
             errors=errors,
-            description_placeholders={"dashboard_url": DASHBOARD_URL, "redirect_url": redirect},
+            description_placeholders={
+                "dashboard_url": DASHBOARD_URL,
+                "redirect_url": redirect or "-",
+            },
         )
 
     async def async_step_authorize(
@@ -450,11 +454,8 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
                 else "connect_failed",
                 description_placeholders={"error": self._connect_error or "-"},
             )
-        self._client = SmartcarClient(
-            async_get_clientsession(self.hass),
-            application_token(self.hass, self._credentials),
-            self._user_id,
-            scopes=self._scopes,
+        self._client = smartcar_client(
+            self.hass, {**self._credentials, CONF_USER_ID: self._user_id, CONF_SCOPES: self._scopes}
         )
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
@@ -486,12 +487,7 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
         An entry made on API v2 loses its OAuth sign-in here: it is on v3 from now on, with
         the same webhook, devices and entities.
         """
-        data = {
-            key: value
-            for key, value in entry.data.items()
-            if key not in {"auth_implementation", CONF_TOKEN}
-        }
-        data |= self._credentials
+        data = v3_data(entry.data, self._credentials)
         if user_id is not None:
             data[CONF_USER_ID] = user_id
         if scopes is not None:

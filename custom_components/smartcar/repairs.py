@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.repairs import RepairsFlow
-from homeassistant.const import CONF_TOKEN
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .account import application_token, is_connect_v2
-from .api import SmartcarClient, SmartcarError
+from .account import is_connect_v2, smartcar_client, v3_data
+from .api import SmartcarError
 from .compat import vol
 from .config_flow import (
     TOKEN_FIELD,
@@ -112,11 +110,7 @@ class ConnectV3RepairFlow(RepairsFlow):
     async def _async_move(self, entry: ConfigEntry) -> dict[str, str]:
         """Move the entry to v3 if Smartcar's v3 knows its user; the errors to show."""
         user_id = str(entry.data.get(CONF_USER_ID, ""))
-        client = SmartcarClient(
-            async_get_clientsession(self.hass),
-            application_token(self.hass, self._credentials),
-            user_id,
-        )
+        client = smartcar_client(self.hass, {**self._credentials, CONF_USER_ID: user_id})
         try:
             vehicles = await client.async_list_vehicles() if user_id else []
         except SmartcarError as err:
@@ -124,11 +118,10 @@ class ConnectV3RepairFlow(RepairsFlow):
             vehicles = []
         if not vehicles:
             return {"base": "consent_needed"}
-        data = {k: v for k, v in entry.data.items() if k not in {"auth_implementation", CONF_TOKEN}}
         self.hass.config_entries.async_update_entry(
             entry,
             unique_id=connect_unique_id(self._credentials[CONF_APPLICATION_ID], user_id),
-            data=data | self._credentials,
+            data=v3_data(entry.data, self._credentials),
         )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return {}
