@@ -369,7 +369,12 @@ async def test_refused_credentials_can_be_corrected(
 
 
 @pytest.mark.parametrize(
-    ("error", "reason"), [("access_denied", "connect_refused"), ("server_error", "connect_failed")]
+    ("error", "reason"),
+    [
+        ("access_denied", "connect_refused"),
+        ("server_error", "connect_failed"),
+        ("[click](https://evil.example)", "connect_failed"),
+    ],
 )
 @pytest.mark.usefixtures("no_setup")
 async def test_consent_refused(
@@ -384,6 +389,8 @@ async def test_consent_refused(
     result = await _consent(hass, hass_client_no_auth, await _to_consent(hass), error=error)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
+    shown = result["description_placeholders"]["error"]
+    assert shown in {error, "clickhttpsevil.example"}  # code-like only, no markup
     assert hass.config_entries.async_entries(DOMAIN) == []
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 CALLBACK_PATH: Final = "/api/smartcar/callback"
 # Smartcar's user ids are UUIDs; anything id-like is taken, nothing else.
 USER_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,127}")
+ERROR_NOT_CODE: Final = re.compile(r"[^A-Za-z0-9_.-]")
 # The flows waiting for Connect, by the state each was given.
 _PENDING: HassKey[dict[str, str]] = HassKey(f"{DOMAIN}_connect")
 _PAGE: Final = (
@@ -112,7 +113,8 @@ class ConnectCallbackView(HomeAssistantView):
         user_id = request.query.get("user_id", "")
         user_input = {
             "user_id": user_id if USER_ID_PATTERN.fullmatch(user_id) else "",
-            "error": request.query.get("error", "")[:64],
+            # An OAuth error code ("access_denied"); shown in the flow, so code-like only.
+            "error": ERROR_NOT_CODE.sub("", request.query.get("error", ""))[:64],
         }
         try:
             await hass.config_entries.flow.async_configure(flow_id=flow_id, user_input=user_input)
