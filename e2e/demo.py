@@ -6,18 +6,27 @@ owner, adds the Smartcar integration with a local token through the config-flow 
 and feeds it with the simulator: the "full" scenario (a drive, a charge, an error), then a
 slow "stream" that keeps values moving until Ctrl+C, which stops Home Assistant as well.
 A second run reuses ``.demo/`` (login, token and entry are kept in ``.demo/demo.json``);
-delete the directory to start over.
+delete the directory to start over. The cars continue from where they were, in this run and
+the next, through the simulator's state file (shared with ``scripts/simulate``, see
+:class:`simulator.engine.StateFile`); the demo holds them while it runs, and prints the
+``scripts/simulate`` command that drives more cars alongside.
 
 ``scripts/demo`` installs what the server needs first (as ``scripts/develop`` does), so
-Home Assistant runs with ``--skip-pip`` and installs nothing while it runs.
+Home Assistant runs with ``--skip-pip`` and installs nothing while it runs: the
+integrations of the configuration and Home Assistant's defaults, and those that onboarding
+adds (``--prepare-only`` prints them, from Home Assistant's onboarding code).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
+import importlib.util
 import json
+from pathlib import Path
 import secrets
+import shlex
 import signal
 import sys
 import time
@@ -28,6 +37,7 @@ import aiohttp
 from homeassistant.util.yaml import parse_yaml
 
 import simulator
+from simulator.engine import StateError, StateFile, default_state_file
 
 from .client import HomeAssistantClient, HomeAssistantError, SmartcarEntry
 from .server import (
@@ -41,12 +51,21 @@ from .server import (
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
-    from pathlib import Path
 
 DEMO_DIR: Final = ROOT / ".demo"
 STATE_FILE: Final = "demo.json"
 SOURCE_CONFIG: Final = ROOT / "config" / "configuration.yaml"
 EXTERNAL_URL: Final = "https://smartcar-demo.example"
+# Without a country Home Assistant raises a "country not configured" repair. The first car
+# lives in Amsterdam, as does Home Assistant's default location.
+COUNTRY: Final = "NL"
+# The integrations that completing onboarding adds (config flows with the "onboarding"
+# source, homeassistant/components/onboarding/views.py in 2026.2 to 2026.11), should the
+# list no longer be found in Home Assistant's source.
+ONBOARDING_INTEGRATIONS: Final = ("google_translate", "met", "radio_browser", "shopping_list")
+ONBOARDING_VIEWS: Final = "homeassistant.components.onboarding.views"
+ONBOARDING_LIST: Final = "onboard_integrations"
+SIMULATE_SPEED: Final = 0.05  # the printed scripts/simulate example's --speed (README's)
 USERNAME: Final = "demo"
 STARTUP_TIMEOUT: Final = 300.0
 STOP_TIMEOUT: Final = 60.0
@@ -76,7 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--prepare-only",
         action="store_true",
-        help="write .demo/configuration.yaml and exit (scripts/demo installs after this)",
+        help="write .demo/configuration.yaml, print the integrations onboarding will add "
+        "(one per line, for scripts/demo to install their requirements) and exit",
     )
     args = parser.parse_args(argv)
     if args.vehicles < 1 or args.interval <= 0:
@@ -91,9 +111,47 @@ def demo_configuration(port: int) -> dict[str, Any]:
         raise ServerError(f"{SOURCE_CONFIG} is not a YAML mapping")
     core = dict(configuration.get("homeassistant") or {})
     core.update(name="Smartcar demo", external_url=EXTERNAL_URL)
+    core.setdefault("country", COUNTRY)
     http = dict(configuration.get("http") or {})
     http.update(server_host=LOOPBACK, server_port=port)
     return {**configuration, "homeassistant": core, "http": http}
+
+
+def onboarding_integrations() -> list[str]:
+    """The integrations Home Assistant sets up when onboarding completes.
+
+    Read from the onboarding views' source (a list literal there), without importing it;
+    ONBOARDING_INTEGRATIONS if it is not found. Their requirements must be installed before
+    a server that runs with ``--skip-pip`` is onboarded, or their flows and entries fail.
+    """
+    spec = importlib.util.find_spec(ONBOARDING_VIEWS)
+    if spec is not None and spec.origin is not None:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == ONBOARDING_LIST for t in node.targets)
+                and isinstance(node.value, ast.List | ast.Tuple)
+            ):
+                return [
+                    item.value
+                    for item in node.value.elts
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str)
+                ]
+    return list(ONBOARDING_INTEGRATIONS)
+
+
+def simulate_command(url: str, token: str, vehicles: int) -> str:
+    """The scripts/simulate command line that drives more cars alongside the demo's.
+
+    The demo drives the fleet's first ``vehicles`` cars and holds them while it runs, so the
+    command skips those; it runs the README's example (--vehicles 2 --speed 0.05).
+    """
+    script = ROOT / "scripts" / "simulate"
+    return (
+        f"SMARTCAR_AMT={shlex.quote(token)} {shlex.quote(str(script))} {shlex.quote(url)} "
+        f"--skip-vehicles {vehicles} --vehicles 2 --speed {SIMULATE_SPEED:g}"
+    )
 
 
 def load_state(directory: Path) -> dict[str, Any]:
@@ -120,11 +178,18 @@ def say(message: str) -> None:
 class Demo:
     """One run of the demo: the server, the login, the entry and the feed."""
 
-    def __init__(self, args: argparse.Namespace, directory: Path = DEMO_DIR) -> None:
-        """Prepare a run on ``directory``."""
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        directory: Path = DEMO_DIR,
+        cars: StateFile | None = None,
+    ) -> None:
+        """Prepare a run on ``directory``; the cars' values are kept in ``cars``."""
         self.args = args
         self.directory = directory
         self.state = load_state(directory)
+        self.cars = cars or StateFile(default_state_file(), owner="scripts/demo")
+        self.fleet = simulator.fleet(args.vehicles)
         self.server = HomeAssistantServer(
             directory, args.port, startup_timeout=STARTUP_TIMEOUT, stop_timeout=STOP_TIMEOUT
         )
@@ -155,6 +220,23 @@ class Demo:
                 f"port {self.args.port} is in use (is scripts/develop running?); "
                 "stop it or pass --port"
             )
+        self._claim_cars()
+        try:
+            await self._serve()
+        finally:
+            self.cars.release()
+
+    def _claim_cars(self) -> None:
+        """Hold the cars for the whole run (each scenario's run claims them again, nested)."""
+        try:
+            self.cars.claim(self.fleet)
+        except StateError as err:
+            raise ServerError(
+                f"{err}\nscripts/demo drives the fleet's first {len(self.fleet)} car(s): "
+                "stop the other simulator first"
+            ) from err
+
+    async def _serve(self) -> None:
         say(f"starting Home Assistant on {self.server.url} (log: {self.server.output_file})")
         self.server.start()
         try:
@@ -165,7 +247,7 @@ class Demo:
                 assert client.access_token is not None  # noqa: S101 (set by _log_in)
                 await self.server.wait_running(client.access_token)
                 entry = await self._entry(client)
-                self._banner()
+                self._banner(entry)
                 await self._feed(client, entry)
         finally:
             await self._stop()
@@ -202,16 +284,25 @@ class Demo:
         say(f"Smartcar integration added ({self.elapsed()})")
         return entry
 
-    def _banner(self) -> None:
+    def _banner(self, entry: SmartcarEntry) -> None:
         rule = "=" * 72
+        url = entry.webhook_url(self.server.url)
         print(
             f"\n{rule}\n"
             f"  Home Assistant:  {self.server.url}\n"
             f"  Username:        {self.state['username']}\n"
             f"  Password:        {self.state['password']}\n"
+            f"  Webhook URL:     {url}\n"
+            f"  Token (AMT):     {self.state['token']}\n"
             f"  (kept in {self.directory / STATE_FILE}; delete {self.directory} to start over)\n"
             f"  The cars appear under Settings > Devices & services > Smartcar demo,\n"
             f"  and on the Overview dashboard. Stop with Ctrl+C.\n"
+            f"\n"
+            f"  The flow showed the webhook at {EXTERNAL_URL} (a placeholder); the\n"
+            f"  simulator posts to the loopback address above. To drive two more cars\n"
+            f"  alongside the demo's {len(self.fleet)} (it holds those), in another terminal:\n"
+            f"\n"
+            f"  {simulate_command(url, self.state['token'], len(self.fleet))}\n"
             f"{rule}\n",
             flush=True,
         )
@@ -222,7 +313,9 @@ class Demo:
         vehicles = self.args.vehicles
         say(f"feeding {vehicles} simulated car(s): a drive, a charge and an error")
         full = asyncio.create_task(
-            simulator.run(url, token, vehicles=vehicles, scenario="full", speed=FULL_SPEED)
+            simulator.run(
+                url, token, vehicles=vehicles, scenario="full", speed=FULL_SPEED, state=self.cars
+            )
         )
         try:
             await self._announce_entities(client, full)
@@ -241,6 +334,7 @@ class Demo:
                     scenario="stream",
                     count=STREAM_COUNT,
                     interval=self.args.interval,
+                    state=self.cars,
                 )
             )
             rounds += 1
@@ -295,13 +389,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     write_configuration(DEMO_DIR, demo_configuration(args.port), HEADER)
     if args.prepare_only:
+        print("\n".join(onboarding_integrations()))
         return 0
     demo = Demo(args)
     try:
         asyncio.run(demo.run_until_stopped())
     except (KeyboardInterrupt, asyncio.CancelledError):
         return 0
-    except (ServerError, HomeAssistantError) as err:
+    except (ServerError, HomeAssistantError, StateError) as err:
         print(f"scripts/demo: {err}", file=sys.stderr)
         return 1
     finally:

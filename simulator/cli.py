@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import json
 import os
+from pathlib import Path
 import sys
 from typing import Any, TextIO
 
 from .client import SMARTCAR_TIMEOUT
-from .engine import run
+from .engine import STATE_VARIABLE, StateError, StateFile, default_state_file, run
 from .report import (
     DROPPED,
     FAULT_ACCEPTED,
@@ -29,6 +30,9 @@ Play Smartcar's side of a vehicle-data webhook: send a VERIFY, then signed VEHIC
 and VEHICLE_ERROR events, retry refused deliveries on Smartcar's schedule, and report every
 answer. Exit code 0 when verification passed and every genuine event was accepted (and no
 injected fault was), 1 otherwise.
+
+The simulated cars are the same on every run (stable vehicle ids) and continue from where
+the last run left them, kept in a state file: a receiver never sees an odometer go back.
 """
 EPILOG = """\
 examples:
@@ -36,6 +40,7 @@ examples:
   %(prog)s URL --verify-only
   %(prog)s URL --vehicles 3 --speed 0.1 --duplicates --reorder --bad-signature --malformed
   %(prog)s URL --scenario stream --count 500 --interval 0.05 --json
+  %(prog)s URL --vehicles 2 --skip-vehicles 2   # the 3rd and 4th car (scripts/demo drives 2)
 Pass the token in SMARTCAR_AMT rather than on the command line, where other users of the
 machine can see it in the process list.
 """
@@ -54,6 +59,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "token", nargs="?", help="Application Management Token (default: $SMARTCAR_AMT)"
     )
     parser.add_argument("--vehicles", type=int, default=1, metavar="N", help="default 1")
+    parser.add_argument(
+        "--skip-vehicles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="leave out the fleet's first N cars, e.g. those another simulator drives",
+    )
     parser.add_argument("--scenario", choices=SCENARIOS, default="full", help="default full")
     parser.add_argument(
         "--speed",
@@ -108,6 +120,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--insecure", action="store_true", help="do not check the TLS certificate")
     parser.add_argument("--seed", type=int, help="make the choice of faulty events repeatable")
+    cars = parser.add_argument_group("where the cars were")
+    cars.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="the cars' last values, read at the start and kept after every event "
+        f"(default: ${STATE_VARIABLE}, else smartcar-simulator/vehicles.json in "
+        "$XDG_STATE_HOME or ~/.local/state)",
+    )
+    cars.add_argument(
+        "--no-state",
+        action="store_true",
+        help="start the cars from their initial values and keep nothing (for a fresh "
+        "Home Assistant; on one that saw them before, values may go backwards)",
+    )
     args = parser.parse_args(argv)
     args.url = args.url or os.environ.get("SMARTCAR_URL")
     args.token = args.token or os.environ.get("SMARTCAR_AMT")
@@ -121,9 +148,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--speed must be positive")
     if args.vehicles < 1:
         parser.error("--vehicles must be at least 1")
+    if args.skip_vehicles < 0:
+        parser.error("--skip-vehicles must not be negative")
+    if args.state is not None and args.no_state:
+        parser.error("--state and --no-state exclude each other")
+    if not args.no_state and args.state is None:
+        args.state = default_state_file()
     if args.faults:
         args.duplicates = args.reorder = args.bad_signature = args.malformed = True
     return args
+
+
+def _home(path: Path) -> str:
+    """``path`` with the home directory as ``~``."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except ValueError:
+        return str(path)
 
 
 def format_verification(verification: Verification) -> str:
@@ -196,17 +237,26 @@ class Printer:
             "url": args.url,
             "scenario": args.scenario,
             "vehicles": args.vehicles,
+            "skip_vehicles": args.skip_vehicles,
             "speed": args.speed,
+            "state": None if args.state is None else str(args.state),
         }
         if self.as_json:
             self._json(line)
         else:
+            skipped = f" after the first {args.skip_vehicles}" if args.skip_vehicles else ""
             print(
-                f"Smartcar simulator: scenario {args.scenario}, {args.vehicles} vehicle(s), "
-                f"speed {args.speed:g} -> {args.url}",
+                f"Smartcar simulator: scenario {args.scenario}, {args.vehicles} vehicle(s)"
+                f"{skipped}, speed {args.speed:g} -> {args.url}",
                 file=self.out,
                 flush=True,
             )
+            if args.state is not None and not args.verify_only:
+                print(
+                    f"The cars continue from where {_home(args.state)} says they were.",
+                    file=self.out,
+                    flush=True,
+                )
 
     def summary(self, report: Report, *, interrupted: bool = False) -> None:
         """The closing summary."""
@@ -234,6 +284,8 @@ async def main_async(argv: list[str] | None = None, out: TextIO | None = None) -
             speed=args.speed,
             count=args.count,
             interval=args.interval,
+            first_vehicle=args.skip_vehicles,
+            state=None if args.state is None else StateFile(args.state, "scripts/simulate"),
             duplicates=args.duplicates,
             reorder=args.reorder,
             bad_signature=args.bad_signature,
@@ -246,6 +298,9 @@ async def main_async(argv: list[str] | None = None, out: TextIO | None = None) -
             seed=args.seed,
             listener=printer,
         )
+    except StateError as err:
+        sys.stderr.write(f"scripts/simulate: {err}\n")
+        return 1
     except asyncio.CancelledError:
         partial = Report(
             url=args.url,

@@ -122,10 +122,14 @@ _PROFILES: Final = (
 )
 
 
-def fleet(count: int) -> list[Vehicle]:
-    """``count`` distinct vehicles, with stable ids, cycling through a few makes and models."""
+def fleet(count: int, first: int = 0) -> list[Vehicle]:
+    """``count`` distinct vehicles, with stable ids, cycling through a few makes and models.
+
+    ``first`` skips that many: ``fleet(2, first=2)`` are the third and fourth car of
+    ``fleet(4)``, for a second simulator that must not drive the cars of the first.
+    """
     vehicles = []
-    for index in range(count):
+    for index in range(first, first + count):
         make, model, year, lat, lon, soc, kmpp, kwh, odo, bar, lv = _PROFILES[
             index % len(_PROFILES)
         ]

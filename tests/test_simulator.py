@@ -8,8 +8,9 @@ wire. One test runs the simulator against the real integration as well.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 import hashlib
 import hmac
@@ -32,15 +33,31 @@ from homeassistant.core import HomeAssistant
 
 import simulator
 from simulator.cli import main_async
-from simulator.payloads import SIGNAL_CODES
+from simulator.engine import (
+    StateError,
+    StateFile,
+    VehiclesBusyError,
+    _process_start,
+    default_state_file,
+)
+from simulator.payloads import SIGNAL_CODES, doors_body, initial_bodies
+from simulator.scenario import at_rest, start_bodies
 
 from .conftest import TOKEN, WEBHOOK_PATH
 
-pytestmark = pytest.mark.usefixtures("socket_enabled")
+pytestmark = pytest.mark.usefixtures("socket_enabled", "private_state_file")
 
 FAST = 0.001  # --speed: the whole retry schedule (175 s) takes 175 ms
 ROOT = Path(__file__).parent.parent
 PATH = "/api/webhook/simulated"
+
+
+@pytest.fixture
+def private_state_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The command line's default state file, in the test's directory (not the user's)."""
+    path = tmp_path / "default-state" / "vehicles.json"
+    monkeypatch.setenv("SMARTCAR_SIMULATOR_STATE", str(path))
+    return path
 
 
 def _hmac(token: str, message: bytes) -> str:
@@ -385,8 +402,8 @@ async def test_idle_changes_nothing(serve: Serve) -> None:
         ]
 
 
-async def test_stream_changes_one_or_two_signals_each_time(serve: Serve) -> None:
-    """--scenario stream --count N: N deliveries across the cars, 1-2 changes each."""
+async def test_stream_changes_something_every_time(serve: Serve) -> None:
+    """--scenario stream --count N: N deliveries across the cars, each with a change."""
     receiver = Receiver()
     report = await simulator.run(
         await serve(receiver),
@@ -406,7 +423,7 @@ async def test_stream_changes_one_or_two_signals_each_time(serve: Serve) -> None
         bodies = {s["code"]: s["body"] for s in document["data"]["signals"]}
         if vehicle in previous:
             changed = [code for code in bodies if bodies[code] != previous[vehicle][code]]
-            assert 1 <= len(changed) <= 2
+            assert 1 <= len(changed) <= 7  # e.g. "charge complete": 7 signals
         previous[vehicle] = bodies
     assert receiver.final_values() == {
         v: e.signals
@@ -714,3 +731,485 @@ async def test_full_scenario_against_the_integration(
         location = vehicle.signals["location-preciselocation"]
         assert tracker.attributes["latitude"] == location["latitude"]
         assert tracker.attributes["longitude"] == location["longitude"]
+
+
+# --- The cars behave as cars, within a run and from one run to the next -------------------
+
+LIMIT = 80  # the cars' charge limit (charge-chargelimits)
+
+
+def _v(bodies: dict[str, Any], code: str) -> Any:
+    return bodies[code]["value"]
+
+
+def _position(bodies: dict[str, Any]) -> tuple[float, float]:
+    location = bodies["location-preciselocation"]
+    return location["latitude"], location["longitude"]
+
+
+def _something_open(bodies: dict[str, Any]) -> bool:
+    doors = any(door["isOpen"] for door in bodies["closure-doors"]["values"])
+    windows = any(window["isOpen"] for window in bodies["closure-windows"]["values"])
+    return doors or windows or bodies["closure-reartrunk"]["isOpen"]
+
+
+def _state_problems(bodies: dict[str, Any], vehicle: simulator.Vehicle) -> list[str]:  # noqa: C901
+    """What is inconsistent within one set of values."""
+    problems = []
+    locked = _v(bodies, "closure-islocked")
+    charging = _v(bodies, "charge-ischarging")
+    if any(door["isLocked"] != locked for door in bodies["closure-doors"]["values"]):
+        problems.append("a door's lock differs from the car's")
+    if bodies["closure-reartrunk"]["isLocked"] != locked:
+        problems.append("the trunk's lock differs from the car's")
+    if _something_open(bodies) and locked:
+        problems.append("open and locked")
+    if _something_open(bodies) and _v(bodies, "motion-currentspeed") > 0:
+        problems.append("open while driving")
+    if _v(bodies, "motion-currentspeed") > 0 and _v(bodies, "charge-ischargingcableconnected"):
+        problems.append("driving while plugged in")
+    if charging and not _v(bodies, "charge-ischargingcableconnected"):
+        problems.append("charging while unplugged")
+    if charging != (_v(bodies, "charge-detailedchargingstatus") == "CHARGING"):
+        problems.append("charging status and flag disagree")
+    if charging != (_v(bodies, "charge-wattage") > 0):
+        problems.append("charging power and flag disagree")
+    if not charging and _v(bodies, "charge-timetocomplete") != 0:
+        problems.append("time to complete while not charging")
+    soc = _v(bodies, "tractionbattery-stateofcharge")
+    if not 0 <= soc <= LIMIT:
+        problems.append(f"state of charge {soc} % outside 0-{LIMIT}")
+    if _v(bodies, "tractionbattery-range") != round(soc * vehicle.km_per_percent):
+        problems.append("range does not match the state of charge")
+    return problems
+
+
+def _change_problems(old: dict[str, Any], new: dict[str, Any]) -> list[str]:  # noqa: C901
+    """What is inconsistent in going from ``old`` to ``new`` (one delivery to the next)."""
+    problems = []
+    driving = _v(old, "motion-currentspeed") > 0 or _v(new, "motion-currentspeed") > 0
+    moved = _position(old) != _position(new)
+    driven = _v(new, "odometer-traveleddistance") - _v(old, "odometer-traveleddistance")
+    if driven < 0:
+        problems.append("the odometer went backwards")
+    if (moved or driven) and not driving:
+        problems.append("moved while parked")
+    if (moved or driven) and (_something_open(old) or _something_open(new)):
+        problems.append("moved with something open")
+    if (moved or driven) and _v(old, "charge-ischargingcableconnected"):
+        problems.append("moved while plugged in")
+    soc_change = _v(new, "tractionbattery-stateofcharge") - _v(old, "tractionbattery-stateofcharge")
+    plugged = _v(old, "charge-ischargingcableconnected") and _v(
+        new, "charge-ischargingcableconnected"
+    )
+    charging = _v(old, "charge-ischarging") or _v(new, "charge-ischarging")
+    if soc_change > 0 and not (plugged and charging):
+        problems.append("charge rose while not charging")
+    if soc_change < 0 and not (driving and (moved or driven)):
+        problems.append("charge fell while not driving")
+    if _v(old, "closure-islocked") != _v(new, "closure-islocked") and (driving or moved):
+        problems.append("the lock changed while driving")
+    if _something_open(new) and not _something_open(old) and driving:
+        problems.append("opened while driving")
+    if _v(new, "charge-ischarging") and not _v(old, "charge-ischarging"):
+        if _v(new, "charge-energyadded") != 0:
+            problems.append("a charge session did not start from 0 kWh")
+    elif _v(new, "charge-energyadded") < _v(old, "charge-energyadded"):
+        problems.append("energy added went down within a charge session")
+    return problems
+
+
+def consistency_problems(  # noqa: C901
+    runs: list[list[dict[str, Any]]], vehicle: simulator.Vehicle
+) -> list[tuple[int, int, str]]:
+    """``(run, delivery, problem)`` for one car's values, delivery by delivery, run by run.
+
+    Within a run: :func:`_state_problems` and :func:`_change_problems`, and the lock changes
+    only at meaningful moments: between an unlock and the next lock a door or the trunk
+    opens or the car drives. From one run to the next: the car continues where it was (same
+    place, charge and odometer; coming to rest may only stop, close, lock and unplug it).
+    """
+    found = []
+    previous_run: list[dict[str, Any]] | None = None
+    for r, history in enumerate(runs):
+        if previous_run is not None and history:
+            last, first = previous_run[-1], history[0]
+            found += [
+                (r, 0, f"{code} changed between runs")
+                for code in ("odometer-traveleddistance", "tractionbattery-stateofcharge")
+                if _v(first, code) != _v(last, code)
+            ]
+            if _position(first) != _position(last):
+                found.append((r, 0, "moved between runs"))
+            if _state_problems(first, vehicle) or _v(first, "motion-currentspeed"):
+                found.append((r, 0, "the run did not start at rest"))
+        unlocked_at: int | None = None
+        eventful = False
+        for k, bodies in enumerate(history):
+            found += [(r, k, problem) for problem in _state_problems(bodies, vehicle)]
+            if k == 0:
+                continue
+            old = history[k - 1]
+            found += [(r, k, problem) for problem in _change_problems(old, bodies)]
+            if _something_open(bodies) or _position(old) != _position(bodies):
+                eventful = True
+            if _v(old, "closure-islocked") and not _v(bodies, "closure-islocked"):
+                unlocked_at, eventful = k, False
+            elif not _v(old, "closure-islocked") and _v(bodies, "closure-islocked"):
+                if unlocked_at is not None and not eventful:
+                    found.append((r, k, f"locked again after the unlock at {unlocked_at}"))
+                unlocked_at = None
+        previous_run = history
+    return found
+
+
+def timeline_histories(
+    steps: list[simulator.Step], start: dict[str, dict[str, Any]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Per vehicle id, its values after each of its VEHICLE_STATE steps."""
+    current: dict[str, dict[str, Any]] = {}
+    histories: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for step in steps:
+        if step.error is not None:
+            continue
+        if step.vehicle.id not in current:
+            saved = (start or {}).get(step.vehicle.id)
+            current[step.vehicle.id] = start_bodies(step.vehicle, saved)
+        current[step.vehicle.id].update(json.loads(json.dumps(dict(step.changes))))
+        histories[step.vehicle.id].append(json.loads(json.dumps(current[step.vehicle.id])))
+    return histories
+
+
+def silent_steps(
+    steps: list[simulator.Step], start: dict[str, dict[str, Any]] | None = None
+) -> list[str]:
+    """Labels of VEHICLE_STATE steps (after the first) that change nothing and name no trigger.
+
+    Smartcar delivers a VEHICLE_STATE because a signal changed: such a step would be one
+    without a reason.
+    """
+    current: dict[str, dict[str, Any]] = {}
+    silent = []
+    for step in steps:
+        if step.error is not None:
+            continue
+        bodies = current.setdefault(
+            step.vehicle.id, start_bodies(step.vehicle, (start or {}).get(step.vehicle.id))
+        )
+        unchanged = all(bodies[code] == body for code, body in step.changes.items())
+        if not step.first and not step.triggers and unchanged:
+            silent.append(step.label)
+        bodies.update(json.loads(json.dumps(dict(step.changes))))
+    return silent
+
+
+def wire_histories(receiver: Receiver) -> dict[str, list[dict[str, Any]]]:
+    """Per vehicle id, the values of each VEHICLE_STATE the receiver got, in order."""
+    histories: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for seen in receiver.events():
+        document = seen.document
+        histories[document["data"]["vehicle"]["id"]].append(
+            {signal["code"]: signal["body"] for signal in document["data"]["signals"]}
+        )
+    return histories
+
+
+FLEET = simulator.fleet(10)  # every make and model, and a second lap of two of them
+BY_ID = {vehicle.id: vehicle for vehicle in FLEET}
+
+
+def test_consistency_problems_are_found() -> None:
+    """The checker itself: each kind of inconsistency is reported."""
+    car = FLEET[0]
+    rest = start_bodies(car)
+
+    def changed(**changes: Any) -> dict[str, Any]:
+        return {**json.loads(json.dumps(rest)), **changes}
+
+    assert consistency_problems([[rest, rest]], car) == []
+    back = changed(**{"odometer-traveleddistance": {"value": car.odometer_km - 1, "unit": "km"}})
+    gained = changed(
+        **{
+            "tractionbattery-stateofcharge": {"value": 50, "unit": "percent"},
+            "tractionbattery-range": {"value": round(50 * car.km_per_percent)},
+        }
+    )
+    unlocked = changed(
+        **{
+            "closure-islocked": {"value": False},
+            "closure-doors": doors_body(locked=False),
+            "closure-reartrunk": {"isOpen": False, "isLocked": False},
+        }
+    )
+    problems = {p for _, _, p in consistency_problems([[rest, back, rest]], car)}
+    assert "the odometer went backwards" in problems
+    assert "moved while parked" in problems
+    problems = {p for _, _, p in consistency_problems([[rest, gained]], car)}
+    assert "charge rose while not charging" in problems
+    problems = {p for _, _, p in consistency_problems([[rest, unlocked, rest]], car)}
+    assert problems == {"locked again after the unlock at 1"}
+    problems = {p for _, _, p in consistency_problems([[rest], [back]], car)}
+    assert "odometer-traveleddistance changed between runs" in problems
+
+
+def test_initial_values_are_at_rest() -> None:
+    """Without a saved state a run starts from the initial values, unchanged."""
+    for vehicle in FLEET:
+        initial = initial_bodies(vehicle)
+        assert start_bodies(vehicle) == initial
+        assert at_rest(vehicle, initial) == initial
+        assert _state_problems(initial, vehicle) == []
+
+
+@pytest.mark.parametrize("scenario", simulator.SCENARIOS)
+def test_every_scenario_is_consistent(scenario: str) -> None:
+    """Every car of every scenario: no inconsistent values, no inconsistent change."""
+    steps = simulator.timeline(scenario, len(FLEET), count=1500, interval=5.0)
+    assert silent_steps(steps) == []
+    histories = timeline_histories(steps)
+    assert set(histories) == set(BY_ID)
+    for vehicle_id, history in histories.items():
+        assert consistency_problems([history], BY_ID[vehicle_id]) == [], BY_ID[vehicle_id]
+
+
+def test_the_stream_lives_a_cars_life() -> None:
+    """The stream drives, parks, locks, charges to the limit and stays near home."""
+    steps = simulator.timeline("stream", 2, count=1200, interval=5.0)
+    for vehicle_id, history in timeline_histories(steps).items():
+        car = BY_ID[vehicle_id]
+        odometer = [_v(b, "odometer-traveleddistance") for b in history]
+        soc = [_v(b, "tractionbattery-stateofcharge") for b in history]
+        locks = [_v(b, "closure-islocked") for b in history]
+        lock_changes = sum(a != b for a, b in itertools.pairwise(locks))
+        assert odometer[-1] - odometer[0] > 100  # it drives
+        assert LIMIT in soc  # it charges to the limit
+        assert min(soc) >= 30  # it charges before the battery runs low
+        assert sum(_v(b, "charge-ischarging") for b in history) > 20
+        # The lock changes twice a trip (unlocked to leave, locked on arrival), no more.
+        speeds = [_v(b, "motion-currentspeed") for b in history]
+        trips = sum(a == 0 < b for a, b in itertools.pairwise(speeds))
+        assert trips > 10
+        assert lock_changes <= 2 * trips + 1
+        north = (_position(history[-1])[0] - car.latitude) * 111.2
+        assert abs(north) < 50  # it comes back towards home
+
+
+def test_a_run_continues_from_a_saved_state() -> None:
+    """Every scenario, started where another left the cars: consistent across the two."""
+    for scenario in simulator.SCENARIOS:
+        for before in simulator.SCENARIOS:
+            first = simulator.timeline(before, 3, count=77, interval=5.0)
+            left = simulator.expected_state(before, 3, count=77, interval=5.0)
+            start = {vehicle_id: car.signals for vehicle_id, car in left.items()}
+            second = simulator.timeline(scenario, 3, count=90, interval=5.0, start=start)
+            assert silent_steps(second, start) == [], (before, scenario)
+            one, two = timeline_histories(first), timeline_histories(second, start)
+            for vehicle_id in one:
+                runs = [one[vehicle_id], two[vehicle_id]]
+                assert consistency_problems(runs, BY_ID[vehicle_id]) == [], (before, scenario)
+
+
+def test_coming_to_rest_keeps_the_car_where_it_was() -> None:
+    """Saved mid-drive and mid-charge: the next run starts parked, closed, locked, unplugged."""
+    car = FLEET[1]
+    steps = simulator.timeline("stream", 1, count=500, interval=5.0, first_vehicle=1)
+    history = timeline_histories(steps)[car.id]
+    busy = [b for b in history if _v(b, "motion-currentspeed") > 0 or _v(b, "charge-ischarging")]
+    assert busy
+    for saved in busy:
+        rest = start_bodies(car, saved)
+        assert consistency_problems([[saved], [rest]], car) == []
+        assert _v(rest, "motion-currentspeed") == 0
+        assert _v(rest, "closure-islocked") is True
+        assert _v(rest, "charge-ischargingcableconnected") is False
+        for code in ("odometer-traveleddistance", "tractionbattery-stateofcharge"):
+            assert _v(rest, code) == _v(saved, code)
+
+
+async def test_consecutive_runs_continue_through_the_state_file(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Two runs of each kind with one state file: what a receiver sees stays consistent.
+
+    The second run starts where the first left the cars (odometer, charge, place), with the
+    same oemUpdatedAt for what did not change, so a last-write-wins receiver ends in the
+    expected state of a run from there; the file holds that state afterwards.
+    """
+    state = StateFile(tmp_path / "vehicles.json", "test")
+    receiver = Receiver()
+    url = await serve(receiver)
+    runs = [("full", 0), ("stream", 41), ("full", 0), ("idle", 0), ("stream", 60)]
+    boundaries: list[dict[str, int]] = []
+    expected: dict[str, simulator.ExpectedVehicle] = {}
+    for scenario, count in runs:
+        boundaries.append(
+            {vehicle_id: len(history) for vehicle_id, history in wire_histories(receiver).items()}
+        )
+        saved = {vehicle_id: car.signals for vehicle_id, car in state.saved().items()}
+        expected = simulator.expected_state(scenario, 3, count=count, interval=5.0, start=saved)
+        report = await simulator.run(
+            url, TOKEN, vehicles=3, scenario=scenario, count=count, speed=FAST, state=state
+        )
+        assert report.exit_code == 0, report.summary_lines()
+        assert report.events == len(
+            simulator.timeline(scenario, 3, count=count, interval=5.0, start=saved)
+        )
+        assert receiver.final_values() == {v: e.signals for v, e in expected.items()}
+    assert {v: car.signals for v, car in state.saved().items()} == {
+        v: e.signals for v, e in expected.items()
+    }
+    histories = wire_histories(receiver)
+    assert set(histories) == {vehicle.id for vehicle in FLEET[:3]}
+    for vehicle_id, history in histories.items():
+        cuts = [boundary.get(vehicle_id, 0) for boundary in boundaries] + [len(history)]
+        per_run = [history[a:b] for a, b in itertools.pairwise(cuts)]
+        assert consistency_problems(per_run, BY_ID[vehicle_id]) == []
+        odometer = [_v(bodies, "odometer-traveleddistance") for bodies in history]
+        assert odometer == sorted(odometer)
+        assert odometer[-1] > odometer[0] + 2 * 14  # two "full" drives and the streams
+    # Nothing is left claimed: another process may drive the cars now.
+    document = json.loads((tmp_path / "vehicles.json").read_text())
+    assert document["drivers"] == {}
+
+
+def _claim_as(path: Path, vehicle: simulator.Vehicle, pid: int) -> None:
+    """Make the state file say that process ``pid`` drives ``vehicle``."""
+    document = json.loads(path.read_text()) if path.exists() else {}
+    document.setdefault("format", 1)
+    document.setdefault("vehicles", {})
+    document.setdefault("drivers", {})[vehicle.id] = {
+        "pid": pid,
+        "started": _process_start(pid),
+        "host": socket.gethostname(),
+        "owner": "scripts/demo",
+        "seen": int(time.time() * 1000),
+    }
+    path.write_text(json.dumps(document))
+
+
+@pytest.fixture
+def other_process() -> Iterator[subprocess.Popen[bytes]]:
+    """A live process (another simulator, as far as the state file can tell)."""
+    process = subprocess.Popen(["sleep", "60"])  # noqa: S607
+    yield process
+    process.kill()
+    process.wait()
+
+
+async def test_cars_driven_by_another_process_are_refused(
+    serve: Serve, tmp_path: Path, other_process: subprocess.Popen[bytes]
+) -> None:
+    """Another live simulator's cars are refused (named, with the way out); a dead one's not."""
+    path = tmp_path / "vehicles.json"
+    receiver = Receiver()
+    url = await serve(receiver)
+    other = other_process
+    try:
+        _claim_as(path, FLEET[1], other.pid)
+        state = StateFile(path, "test")
+        with pytest.raises(VehiclesBusyError) as refused:
+            await simulator.run(url, TOKEN, vehicles=2, speed=FAST, state=state)
+        message = str(refused.value)
+        assert "right now: POLESTAR 2 by scripts/demo, pid " in message
+        assert "--skip-vehicles 2" in message
+        assert receiver.requests == []  # refused before anything was sent
+        # Other cars are free; so is a VERIFY, which drives nothing.
+        report = await simulator.run(
+            url, TOKEN, vehicles=2, first_vehicle=2, speed=FAST, state=state
+        )
+        assert report.exit_code == 0
+        report = await simulator.run(url, TOKEN, vehicles=2, verify_only=True, state=state)
+        assert report.verification.ok
+    finally:
+        other.kill()
+        await asyncio.to_thread(other.wait)
+    # The other process is gone: its claim no longer counts.
+    report = await simulator.run(url, TOKEN, vehicles=2, speed=FAST, state=state)
+    assert report.exit_code == 0
+    assert json.loads(path.read_text())["drivers"] == {}
+
+
+async def test_claims_nest_within_a_process(serve: Serve, tmp_path: Path) -> None:
+    """A process holding its cars (the demo) keeps them across its runs until it lets go."""
+    path = tmp_path / "vehicles.json"
+    holder = StateFile(path, "scripts/demo")
+    holder.claim(FLEET[:1])
+    report = await simulator.run(await serve(Receiver()), TOKEN, speed=FAST, state=holder)
+    assert report.exit_code == 0
+    assert set(json.loads(path.read_text())["drivers"]) == {FLEET[0].id}
+    holder.release()
+    assert json.loads(path.read_text())["drivers"] == {}
+
+
+def test_an_unreadable_state_file_is_an_error(tmp_path: Path) -> None:
+    """A file that is not the simulator's is neither used nor overwritten."""
+    path = tmp_path / "vehicles.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(StateError, match="not a simulator state file"):
+        StateFile(path).claim(FLEET[:1])
+    assert path.read_text() == "[1, 2]"
+
+
+def test_the_default_state_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """$SMARTCAR_SIMULATOR_STATE, else under $XDG_STATE_HOME, else ~/.local/state."""
+    monkeypatch.setenv("SMARTCAR_SIMULATOR_STATE", str(tmp_path / "mine.json"))
+    assert default_state_file() == tmp_path / "mine.json"
+    monkeypatch.delenv("SMARTCAR_SIMULATOR_STATE")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    assert default_state_file() == tmp_path / "smartcar-simulator" / "vehicles.json"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert default_state_file() == (
+        Path.home() / ".local" / "state" / "smartcar-simulator" / "vehicles.json"
+    )
+
+
+async def test_cli_continues_the_cars_from_its_state_file(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """scripts/simulate keeps the cars in its state file; --no-state starts them over."""
+    path = tmp_path / "vehicles.json"
+    monkeypatch.setenv("SMARTCAR_SIMULATOR_STATE", str(path))
+    receiver = Receiver()
+    url = await serve(receiver)
+    out = io.StringIO()
+    assert await main_async([url, TOKEN, "--speed", str(FAST)], out) == 0
+    assert f"The cars continue from where {path} says they were." in out.getvalue()
+    first = json.loads(path.read_text())["vehicles"][FLEET[0].id]["signals"]
+    assert first == simulator.expected_state("full")[FLEET[0].id].signals
+    assert await main_async([url, TOKEN, "--speed", str(FAST)], io.StringIO()) == 0
+    odometer = [_v(b, "odometer-traveleddistance") for b in wire_histories(receiver)[FLEET[0].id]]
+    assert odometer == sorted(odometer)
+    assert odometer[-1] == pytest.approx(FLEET[0].odometer_km + 2 * 14.2)
+    # --no-state: from the initial values, and the file is left alone.
+    before = path.read_text()
+    fresh = Receiver()
+    assert await main_async([await serve(fresh), TOKEN, "--speed", str(FAST), "--no-state"]) == 0
+    assert fresh.final_values() == {
+        v: e.signals for v, e in simulator.expected_state("full").items()
+    }
+    assert path.read_text() == before
+    # --skip-vehicles: other cars.
+    others = Receiver()
+    args = [await serve(others), TOKEN, "--speed", str(FAST), "--skip-vehicles", "3"]
+    assert await main_async(args, io.StringIO()) == 0
+    assert set(others.final_values()) == {FLEET[3].id}
+
+
+async def test_cli_refuses_cars_another_process_drives(
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Exit code 1 with the other driver named and --skip-vehicles suggested."""
+    path = tmp_path / "vehicles.json"
+    monkeypatch.setenv("SMARTCAR_SIMULATOR_STATE", str(path))
+    _claim_as(path, FLEET[0], os.getppid())
+    receiver = Receiver()
+    code = await main_async([await serve(receiver), TOKEN, "--speed", str(FAST)], io.StringIO())
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "scripts/simulate: these cars are being driven by another simulator" in err
+    assert "KIA EV6 by scripts/demo, pid " in err
+    assert "--skip-vehicles 1" in err
+    assert receiver.requests == []

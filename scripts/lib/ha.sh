@@ -21,24 +21,49 @@ ha_python_version_override() {
 # package_constraints.txt, in one resolution with the test stack. Left to Home Assistant,
 # they would be installed one by one with `--upgrade` during the first start, which is
 # slower and moves packages pinned by the test stack. A no-op once everything is in place.
+#
+# Usage: ha_install_server_requirements CONFIG_DIR [CALLER [DOMAIN...]]
+# The DOMAINs are integrations set up later, which no file in CONFIG_DIR names yet: those
+# that onboarding adds (scripts/demo onboards a server that runs with --skip-pip, so their
+# flows and entries would fail for want of their requirements). Their requirements and
+# those of their dependencies come from --print-requirements on a scratch configuration
+# that lists just them.
 ha_install_server_requirements() {
-  local config_dir=$1 caller=${2:-scripts/develop} requirements constraints
+  local config_dir=$1 caller=${2:-scripts/develop} requirements status=0
   ha_python_version_override
   requirements=$(mktemp)
+  _ha_install_requirements "$config_dir" "$caller" "$requirements" "${@:3}" || status=$?
+  rm -f "$requirements"
+  return "$status"
+}
+
+_ha_install_requirements() {
+  local config_dir=$1 caller=$2 requirements=$3 scratch domain constraints
+  local -a domains=("${@:4}")
   if ! .venv/bin/python scripts/run_homeassistant.py --print-requirements --config "$config_dir" \
     >"$requirements"; then
-    rm -f "$requirements"
     echo "$caller: could not read the requirements of $config_dir (see above)" >&2
     return 1
+  fi
+  if ((${#domains[@]})); then
+    scratch=$(mktemp -d)
+    for domain in "${domains[@]}"; do
+      printf '%s:\n' "$domain"
+    done >"$scratch/configuration.yaml"
+    if ! .venv/bin/python scripts/run_homeassistant.py --print-requirements --config "$scratch" \
+      >>"$requirements"; then
+      rm -rf "$scratch"
+      echo "$caller: could not read the requirements of ${domains[*]} (see above)" >&2
+      return 1
+    fi
+    rm -rf "$scratch"
   fi
   constraints=$(.venv/bin/python -c \
     'import homeassistant, pathlib; print(pathlib.Path(homeassistant.__file__).with_name("package_constraints.txt"))')
   if ! .venv/bin/uv pip install --quiet --python .venv/bin/python ${ha_uv_args[@]+"${ha_uv_args[@]}"} \
     -r requirements_test.txt -r "$requirements" --constraint "$constraints"; then
-    rm -f "$requirements"
     echo "$caller: could not install the server's requirements (see above); list them" >&2
     echo "with: .venv/bin/python scripts/run_homeassistant.py --print-requirements --config $config_dir" >&2
     return 1
   fi
-  rm -f "$requirements"
 }
