@@ -464,4 +464,6 @@ async def test_options_reporting_timeout_out_of_range(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_STALE_AFTER: "stale_after_range"}
+    (marker,) = [key for key in result["data_schema"].schema if key == CONF_STALE_AFTER]
+    assert marker.description == {"suggested_value": hours}  # what was entered, shown again
     assert integration.options == {}

@@ -754,7 +754,7 @@ async def test_reconfigure_replace_credentials(
     mock_api(aioclient_mock)
     new = {**CREDENTIALS, CONF_CLIENT_SECRET: "sc-secret-rotated-1"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], new)
-    assert result["reason"] == "reconfigure_successful"
+    assert result["reason"] == "connect_updated"
     await hass.async_block_till_done()
     assert connect_entry.data[CONF_CLIENT_SECRET] == "sc-secret-rotated-1"
     assert connect_entry.state is ConfigEntryState.LOADED
@@ -776,7 +776,7 @@ async def test_reconfigure_grant_access_again(
     assert query(result["url"])["client_id"] == APPLICATION_ID
     assert query(result["url"])["scope"] == "read_battery read_location read_vehicle_info"
     result = await _consent(hass, hass_client_no_auth, result)
-    assert result["reason"] == "reconfigure_successful"
+    assert result["reason"] == "connect_updated"
     assert connect_entry.data[CONF_SCOPES] == ["read_battery", "read_location"]
 
 
@@ -925,7 +925,7 @@ async def test_refresh_vehicles_with_refused_credentials_takes_new_ones(
     mock_api(aioclient_mock)
     new = {**CREDENTIALS, CONF_CLIENT_SECRET: "sc-secret-rotated-2"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], new)
-    assert result["reason"] == "reconfigure_successful"
+    assert result["reason"] == "connect_updated"
     assert connect_entry.data[CONF_CLIENT_SECRET] == "sc-secret-rotated-2"
 
 
@@ -974,7 +974,7 @@ async def test_v2_entry_moves_to_v3_in_place(
     assert result["step_id"] == "credentials"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
     result = await _consent(hass, hass_client_no_auth, result)
-    assert result["reason"] == "reconfigure_successful"
+    assert result["reason"] == "connect_updated"
     await hass.async_block_till_done()
     assert entry.data == connect_entry_data()
     assert entry.unique_id == connect_unique_id_of_tests()

@@ -492,8 +492,12 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_USER_ID] = user_id
         if scopes is not None:
             data[CONF_SCOPES] = scopes
+        # The reason is named: from 2026.11 Home Assistant words an unnamed one itself.
         return self.async_update_reload_and_abort(
-            entry, unique_id=unique_id or entry.unique_id, data=data
+            entry,
+            unique_id=unique_id or entry.unique_id,
+            data=data,
+            reason="reauth_successful" if self.source == SOURCE_REAUTH else "connect_updated",
         )
 
     async def async_step_application(
@@ -830,6 +834,7 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
                     entry,
                     unique_id=unique_id_with_token(entry, token),
                     data_updates={CONF_MANAGEMENT_TOKEN: token},
+                    reason="reconfigure_successful",
                 )
             errors[CONF_MANAGEMENT_TOKEN] = error
         return self.async_show_form(
@@ -1000,7 +1005,12 @@ class SmartcarOptionsFlow(OptionsFlowWithReload):
                 ): BooleanSelector(),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="init",
+            # After an error the form shows what was entered, not the stored option again.
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+        )
 
     async def async_step_error_url(
         self, user_input: dict[str, Any] | None = None
