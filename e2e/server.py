@@ -46,11 +46,14 @@ LOOPBACK: Final = "127.0.0.1"
 OUTPUT_FILE: Final = "server-output.log"
 # The frontend is one of Home Assistant's default integrations and critical: if it does
 # not load, the server falls back to recovery mode, without custom integrations. Its
-# files come from the home-assistant-frontend package (260 MB, installed by
-# scripts/develop, not by the test stack nor by requirements_server.txt). Pointed at an
-# empty "development repository", the real frontend integration sets up without that
-# package and serves no pages, which is all a REST-only server needs.
+# files come from the home-assistant-frontend package (260 MB, at the version Home
+# Assistant's frontend manifest pins; installed by scripts/develop, and by scripts/setup
+# for the browser tests, not by requirements_test*.txt nor requirements_server.txt).
+# Pointed at an empty "development repository", the real frontend integration sets up
+# without that package and serves no pages, which is all a REST-only server needs: that
+# is the default. ``minimal_configuration(..., frontend=True)`` serves the real pages.
 FRONTEND_STUB: Final = "frontend-stub"
+FRONTEND_PACKAGE: Final = "hass_frontend"  # the module of home-assistant-frontend
 PR_SET_PDEATHSIG: Final = 1  # <linux/prctl.h>
 PYTHON_VARIABLE: Final = "SMARTCAR_E2E_PYTHON"
 # Python hides DeprecationWarnings raised outside __main__; the server shows each once.
@@ -110,7 +113,9 @@ def port_in_use(port: int, host: str = LOOPBACK) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def minimal_configuration(port: int, external_url: str) -> dict[str, Any]:
+def minimal_configuration(
+    port: int, external_url: str, *, frontend: bool = False
+) -> dict[str, Any]:
     """A configuration that needs nothing beyond the server's venv.
 
     That is the test stack (requirements_test.txt) on the pinned stack, and
@@ -120,6 +125,10 @@ def minimal_configuration(port: int, external_url: str) -> dict[str, Any]:
     onboarding, webhooks). A fixed location, time zone and unit system leave nothing for
     Home Assistant to detect, and the HTTPS ``external_url`` lets the Smartcar flow build
     a callback URL (Smartcar never calls it; the simulator posts to the loopback address).
+
+    The frontend is the stub (FRONTEND_STUB) unless ``frontend``: then Home Assistant's
+    real frontend serves its pages, which needs the home-assistant-frontend package in
+    the server's venv (see :func:`frontend_installed`).
     """
     return {
         "homeassistant": {
@@ -138,7 +147,7 @@ def minimal_configuration(port: int, external_url: str) -> dict[str, Any]:
         "config": None,
         "onboarding": None,
         "webhook": None,
-        "frontend": {"development_repo": FRONTEND_STUB},
+        "frontend": {} if frontend else {"development_repo": FRONTEND_STUB},
         "logger": {
             "default": "warning",
             "logs": {
@@ -147,6 +156,16 @@ def minimal_configuration(port: int, external_url: str) -> dict[str, Any]:
             },
         },
     }
+
+
+def frontend_installed(python: str) -> bool:
+    """Whether the interpreter ``python`` (a server's) has Home Assistant's real frontend."""
+    command = [
+        python,
+        "-c",
+        f"import importlib.util as u, sys; sys.exit(not u.find_spec({FRONTEND_PACKAGE!r}))",
+    ]
+    return subprocess.run(command, check=False, capture_output=True).returncode == 0
 
 
 def write_configuration(config_dir: Path, configuration: Mapping[str, Any], header: str) -> None:

@@ -6,6 +6,11 @@
 #   newest   .venv-newest  Python >= 3.14.2  Home Assistant 2026.10.4 (requirements_test_newest.txt)
 #            .venv-server  the same Python   a real Home Assistant 2026.11.0 server for the
 #                                            end-to-end tests (requirements_server.txt)
+#
+# For the browser tests (tests/browser) every venv pytest runs in also gets Playwright
+# (requirements_browser.txt), and every venv that runs a server gets Home Assistant's real
+# frontend at the version its Home Assistant pins: .venv both, .venv-newest Playwright,
+# .venv-server the frontend.
 
 STACKS=(minimum newest)
 
@@ -95,9 +100,22 @@ stack_uv_args() {
   fi
 }
 
-# Create venv "$1" for stack "$2" unless it exists, then install the requirement files given.
+# Whether venv "$1" is one pytest runs in, or one that runs the e2e and browser tests' server.
+venv_runs_pytest() { [[ $1 == .venv || $1 == .venv-newest ]]; }
+venv_runs_server() { [[ $1 == .venv || $1 == .venv-server ]]; }
+
+# The home-assistant-frontend requirement ("home-assistant-frontend==X") of the Home
+# Assistant installed in venv "$1", as its frontend integration's manifest pins it.
+frontend_requirement() {
+  "$1/bin/python" -c 'import homeassistant, json, pathlib
+manifest = pathlib.Path(homeassistant.__file__).parent / "components" / "frontend" / "manifest.json"
+print(next(r for r in json.loads(manifest.read_text())["requirements"] if r.startswith("home-assistant-frontend==")))'
+}
+
+# Create venv "$1" for stack "$2" unless it exists, then install the requirement files given,
+# and what the browser tests need there (see the header).
 make_venv() {
-  local venv=$1 stack=$2 python file files=()
+  local venv=$1 stack=$2 python file files=() extras=()
   shift 2
   if [[ ! -x "$venv/bin/python" ]]; then
     python=$(stack_base_python "$stack")
@@ -111,4 +129,12 @@ make_venv() {
   stack_uv_args "$venv"
   for file in "$@"; do files+=(-r "$file"); done
   "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" ${uv_args[@]+"${uv_args[@]}"} "${files[@]}"
+  # Only now is the Home Assistant whose frontend version counts installed. The files go
+  # along again, so that one resolution keeps their pins (a no-op once all is in place).
+  if venv_runs_pytest "$venv"; then extras+=(-r requirements_browser.txt); fi
+  if venv_runs_server "$venv"; then extras+=("$(frontend_requirement "$venv")"); fi
+  if [[ ${#extras[@]} -gt 0 ]]; then
+    "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" ${uv_args[@]+"${uv_args[@]}"} \
+      "${files[@]}" "${extras[@]}"
+  fi
 }
