@@ -7,7 +7,7 @@
 #            .venv-server  the same Python   a real Home Assistant 2026.11.0 server for the
 #                                            end-to-end tests (requirements_server.txt)
 #
-# For the browser tests (tests/browser) every venv pytest runs in also gets Playwright
+# For the browser tests (tests/e2e/browser) every venv pytest runs in also gets Playwright
 # (requirements_browser.txt), and every venv that runs a server gets Home Assistant's real
 # frontend at the version its Home Assistant pins: .venv both, .venv-newest Playwright,
 # .venv-server the frontend.

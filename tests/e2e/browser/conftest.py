@@ -17,7 +17,7 @@ images), else to the test's temporary directory; a failing test adds ``failure.p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 import json
 import os
 from pathlib import Path
@@ -28,7 +28,7 @@ import pytest
 
 from e2e import HomeAssistantServer, free_port, minimal_configuration, write_configuration
 from e2e.server import frontend_installed
-from tests.e2e.conftest import EXTERNAL_URL
+from tests.e2e.conftest import EXTERNAL_URL, REPORTS
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -55,36 +55,26 @@ SETTLE_MS: Final = 300
 # brands.home-assistant.io on Home Assistant 2026.2, for example) is refused at once
 # instead of waiting for a network that may not be there.
 OUTSIDE: Final = re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)")
-HEADER: Final = "# Written by tests/browser for one test run; see tests/browser/conftest.py."
+HEADER: Final = (
+    "# Written by tests/e2e/browser for one test run; see tests/e2e/browser/conftest.py."
+)
 # Home Assistant's core configuration as Settings > System > General stores it.
 CORE_CONFIG_VERSION: Final = (1, 4)
 ONBOARDING_VERSION: Final = (4, 1)
 ONBOARDING_AFTER_USER: Final = ("core_config", "analytics", "integration")
-REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker (pyproject.toml registers the others)."""
     config.addinivalue_line(
         "markers",
-        "browser: drives Home Assistant's real frontend in Chromium (tests/browser); "
+        "browser: drives Home Assistant's real frontend in Chromium (tests/e2e/browser); "
         "deselect with -m 'not browser'",
     )
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Override the suite's autouse fixture, which would start an in-process ``hass``."""
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(
-    item: pytest.Item,
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Keep each phase's report on the test item, for the fixtures' finalizers."""
-    report = yield
-    item.stash.setdefault(REPORTS, {})[report.when] = report
-    return report
+# The end-to-end tests' conftest (one level up) keeps the in-process ``hass`` away and
+# each test's phase reports in REPORTS.
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
