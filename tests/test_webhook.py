@@ -154,6 +154,39 @@ async def test_malformed_body_is_400(hass: HomeAssistant, post: Post, body: byte
     assert _states(hass) == before
 
 
+@pytest.mark.parametrize("signed", [False, True])
+async def test_json_with_bytes_that_are_not_utf8_is_400(
+    hass: HomeAssistant, post: Post, caplog: pytest.LogCaptureFixture, signed: bool
+) -> None:
+    """A string that is not UTF-8 (here in a VERIFY challenge) gets 400; nothing is logged.
+
+    The decoder reports it as a UnicodeDecodeError, which escaped as a traceback and an
+    empty 200 before.
+    """
+    before = _states(hass)
+    body = b'{"eventType": "VERIFY", "data": {"challenge": "\xff\xfe"}}'
+    response = await post(body, signature=signed)
+    assert response.status == 400
+    assert await response.json() == {"error": "body is not JSON"}
+    assert _states(hass) == before
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_body_not_matching_its_content_encoding_is_400(
+    hass: HomeAssistant, post: Post
+) -> None:
+    """A body that is not what its Content-Encoding says cannot be read: 400, no change.
+
+    (aiohttp itself logs the broken stream once; the integration logs nothing.)
+    """
+    before = _states(hass)
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    response = await post(body, headers={"Content-Encoding": "gzip"})
+    assert response.status == 400
+    assert await response.json() == {"error": "body cannot be decoded"}
+    assert _states(hass) == before
+
+
 async def test_signed_event_without_vehicle_is_400(hass: HomeAssistant, post: Post) -> None:
     """A signed VEHICLE_STATE that names no vehicle cannot be applied."""
     document = make_state({"tractionbattery-stateofcharge": {"value": 50, "unit": "percent"}})

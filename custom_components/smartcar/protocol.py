@@ -256,7 +256,8 @@ def load_object(body: bytes) -> Document:
         return _decode_document(body)
     except msgspec.ValidationError:
         pass  # JSON of another shape, or a number out of range: decoded again, untyped
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, UnicodeDecodeError) as err:
+        # msgspec reports bytes that are not UTF-8 inside a string as UnicodeDecodeError.
         raise ProtocolError("body is not JSON") from err
     try:
         document = _decode_any(body)

@@ -11,7 +11,9 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import hdrs
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import Request, Response, json_response
+from aiohttp.web_protocol import RequestPayloadError
 import orjson
 
 from homeassistant.util import dt as dt_util
@@ -82,9 +84,9 @@ class SmartcarWebhook:
         """Answer one request (GET and HEAD probes get an empty 200)."""
         if request.method != hdrs.METH_POST:
             return Response(status=HTTPStatus.OK)
-        body = await read_capped(request, MAX_BODY_BYTES)
-        if body is None:
-            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, None, "body over 64 KiB")
+        body = await self._read_body(request)
+        if isinstance(body, Response):
+            return body
         try:
             document = load_object(body)
             verify = parse_verify(document)
@@ -136,6 +138,18 @@ class SmartcarWebhook:
             body=_ANSWERS.get(result) or orjson.dumps({"result": result}),
             content_type="application/json",
         )
+
+    async def _read_body(self, request: Request | MockRequest) -> bytes | Response:
+        """The raw body, or the answer refusing it: too large, or not readable."""
+        try:
+            body = await read_capped(request, MAX_BODY_BYTES)
+        except (RequestPayloadError, HttpProcessingError):
+            # A Content-Encoding the body does not match (gzip that is not): it cannot be
+            # read. Smartcar sends plain JSON.
+            return self._reject(HTTPStatus.BAD_REQUEST, None, "body cannot be decoded")
+        if body is None:
+            return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, None, "body over 64 KiB")
+        return body
 
     def _reject(self, status: HTTPStatus, event_type: str | None, reason: str) -> Response:
         LOGGER.debug("Answered %s to a webhook request: %s", int(status), reason)
