@@ -17,6 +17,7 @@ import pytest
 
 from custom_components.smartcar.fleet import (
     SEEN_EVENTS_LIMIT,
+    STORED_EVENTS_LIMIT,
     TRANSIENT_ERRORS,
     Fleet,
     SignalState,
@@ -919,15 +920,44 @@ def test_restored_fleet_still_refuses_older_values() -> None:
     assert restored.vehicles["car-1"].value(ODOMETER) == {"value": 2, "unit": "km"}
 
 
-def test_replay_after_restore_changes_nothing_visible() -> None:
+def test_retry_after_restore_is_a_duplicate() -> None:
+    """Smartcar's retry of an event applied before a restart is known: it runs nothing."""
     fleet = Fleet()
     event = state(value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200)
     fleet.apply_state(event, NOW)
     restored = Fleet.from_dict(fleet.as_dict())
-    applied = restored.apply_state(event, NOW + 1)  # seen ids are not stored
+    assert restored.apply_state(event, NOW + 1).duplicate
+
+
+def test_replay_of_a_forgotten_event_changes_nothing_visible() -> None:
+    """An event older than the stored ids (another id, same values) changes nothing."""
+    fleet = Fleet()
+    fleet.apply_state(state(value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200), NOW)
+    restored = Fleet.from_dict(fleet.as_dict())
+    again = state(
+        value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200, event_id="evt-old"
+    )
+    applied = restored.apply_state(again, NOW + 1)
     assert not applied.duplicate
     assert applied.changed == frozenset()
     assert applied.first_values == frozenset()
+
+
+def test_stored_event_ids_are_bounded() -> None:
+    """Only the newest ids are stored; all are still known in memory."""
+    fleet = Fleet()
+    for number in range(STORED_EVENTS_LIMIT + 10):
+        fleet.apply_state(
+            state(value(number=number % 100), delivered_at=T0 + number, event_id=f"e{number}"),
+            NOW,
+        )
+    stored = fleet.as_dict()["recent_events"]
+    assert len(stored) == STORED_EVENTS_LIMIT
+    assert stored[-1] == f"e{STORED_EVENTS_LIMIT + 9}"
+    restored = Fleet.from_dict({"recent_events": [*stored, 7, None], "vehicles": {}})
+    assert restored.seen(f"e{STORED_EVENTS_LIMIT + 9}")
+    assert not restored.seen("e0")
+    assert fleet.seen("e0")
 
 
 def test_stored_signal_error_round_trips() -> None:
@@ -946,7 +976,7 @@ def test_stored_signal_error_round_trips() -> None:
 
 
 def test_empty_fleet_round_trips() -> None:
-    assert Fleet().as_dict() == {"vehicles": {}}
+    assert Fleet().as_dict() == {"vehicles": {}, "recent_events": []}
     assert Fleet.from_dict({"vehicles": {}}).vehicles == {}
 
 

@@ -158,3 +158,21 @@ async def test_steady_deliveries_do_not_postpone_saving(
         await hass.async_block_till_done()
     stored = hass_storage[_storage_key(integration)]["data"]["vehicles"]
     assert stored["9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"]["signals"][SOC]["body"]["value"] >= 48
+
+
+async def test_smartcars_retry_after_a_restart_is_a_duplicate(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """An event applied, Home Assistant restarted, Smartcar retries it: nothing runs twice.
+
+    Smartcar retries an event it did not see acknowledged for about 3 minutes with the same
+    eventId; the newest event ids are stored with the values.
+    """
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    assert await (await post(body)).json() == {"result": "applied"}
+    events: list[Any] = []
+    hass.bus.async_listen("smartcar_delivery", events.append)
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    assert await (await post(body)).json() == {"result": "duplicate"}
+    assert events == []  # no bus event, so no automation ran again

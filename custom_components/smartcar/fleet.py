@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from msgspec import Raw
 
 SEEN_EVENTS_LIMIT: Final = 4096
+# The newest event ids kept in storage with the values, so that Smartcar's retry of an
+# event applied just before a restart (it retries for about 3 minutes: 25, 50 and 100 s)
+# is still known as a duplicate: at 100 vehicles delivering every minute, that window.
+STORED_EVENTS_LIMIT: Final = 512
 STORAGE_SIGNAL_KEYS: Final = ("body", "recorded_at", "retrieved_at", "stamp")
 # Vehicle errors that only say the car is out of reach for now: the data goes stale, but the
 # values shown stay the last known ones instead of turning unavailable.
@@ -269,37 +273,45 @@ class Fleet:
                     "blocked": {code: list(key) for code, key in vehicle.blocked.items()},
                 }
                 for vehicle in self.vehicles.values()
-            }
+            },
+            "recent_events": list(self._seen)[-STORED_EVENTS_LIMIT:],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Fleet:
         """Rebuild a fleet from ``as_dict`` output; malformed parts are skipped."""
         fleet = cls()
-        vehicles = data.get("vehicles") if isinstance(data, dict) else None
-        if not isinstance(vehicles, dict):
+        if not isinstance(data, dict):
             return fleet
-        for vehicle_id, stored in vehicles.items():
-            if not isinstance(stored, dict):
-                continue
-            vehicle = fleet.vehicles[vehicle_id] = Vehicle(
-                id=vehicle_id,
-                make=_text_or_none(stored.get("make")),
-                model=_text_or_none(stored.get("model")),
-                year=_int_or_none(stored.get("year")),
-                last_delivery_at=_int_or_none(stored.get("last_delivery_at")),
-            )
-            for code, signal in _dict(stored.get("signals")).items():
-                if isinstance(signal, dict):
-                    vehicle.signals[code] = _state_from_dict(signal)
-            for error in _list(stored.get("errors")):
-                if isinstance(error, dict):
-                    item = _error_from_dict(error)
-                    vehicle.errors[(item.type, item.code)] = item
-            for code, key in _dict(stored.get("blocked")).items():
-                if _is_error_key(key):
-                    vehicle.blocked[code] = (key[0], key[1])
+        for event_id in _list(data.get("recent_events"))[-STORED_EVENTS_LIMIT:]:
+            if isinstance(event_id, str):
+                fleet._remember(event_id)
+        for vehicle_id, stored in _dict(data.get("vehicles")).items():
+            if isinstance(stored, dict):
+                fleet.vehicles[vehicle_id] = _vehicle_from_dict(vehicle_id, stored)
         return fleet
+
+
+def _vehicle_from_dict(vehicle_id: str, stored: dict[str, Any]) -> Vehicle:
+    """One stored vehicle; malformed parts are skipped."""
+    vehicle = Vehicle(
+        id=vehicle_id,
+        make=_text_or_none(stored.get("make")),
+        model=_text_or_none(stored.get("model")),
+        year=_int_or_none(stored.get("year")),
+        last_delivery_at=_int_or_none(stored.get("last_delivery_at")),
+    )
+    for code, signal in _dict(stored.get("signals")).items():
+        if isinstance(signal, dict):
+            vehicle.signals[code] = _state_from_dict(signal)
+    for error in _list(stored.get("errors")):
+        if isinstance(error, dict):
+            item = _error_from_dict(error)
+            vehicle.errors[(item.type, item.code)] = item
+    for code, key in _dict(stored.get("blocked")).items():
+        if _is_error_key(key):
+            vehicle.blocked[code] = (key[0], key[1])
+    return vehicle
 
 
 def ordering_time(signal: Signal, delivered_at: int | None) -> int:
