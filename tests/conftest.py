@@ -82,6 +82,23 @@ def vehicle_device(hass: HomeAssistant, vehicle_id: str) -> dr.DeviceEntry | Non
     return None
 
 
+async def remove_device(
+    hass: HomeAssistant, hass_ws_client: Any, entry_id: str, device_id: str
+) -> None:
+    """Remove a vehicle's device as the device page's Delete does (over the websocket)."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry_id,
+            "device_id": device_id,
+        }
+    )
+    assert (await client.receive_json())["success"]
+    await hass.async_block_till_done()
+
+
 def basic_auth(user: str, password: str) -> str:
     """The HTTP Basic ``Authorization`` header Smartcar's token endpoint expects (RFC 7617)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

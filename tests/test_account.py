@@ -26,7 +26,15 @@ from custom_components.smartcar.account import application_token
 from custom_components.smartcar.api import TOKEN_URL
 from custom_components.smartcar.const import CONF_VEHICLES, DOMAIN
 
-from .conftest import EV_ID, ICE_ID, WEBHOOK_PATH, fixture_bytes, sign, vehicle_device
+from .conftest import (
+    EV_ID,
+    ICE_ID,
+    WEBHOOK_PATH,
+    fixture_bytes,
+    remove_device,
+    sign,
+    vehicle_device,
+)
 from .smartcar_api import (
     APP_TOKEN,
     APPLICATION_ID,
@@ -60,20 +68,6 @@ async def _setup(
     vehicles: tuple[str, ...] = (EV_ID,),
 ) -> MockConfigEntry:
     return await setup_connect_entry(hass, aioclient_mock, vehicles=vehicles)
-
-
-async def _remove_device(hass: HomeAssistant, hass_ws_client: Any, entry: Any, device: Any) -> None:
-    assert await async_setup_component(hass, "config", {})
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": entry.entry_id,
-            "device_id": device.id,
-        }
-    )
-    assert (await client.receive_json())["success"]
-    await hass.async_block_till_done()
 
 
 async def test_devices_exist_before_any_delivery(
@@ -185,7 +179,7 @@ async def test_removed_device_is_unsubscribed_and_stays_removed(
     entry = await _setup(hass, aioclient_mock, (EV_ID, ICE_ID))
     device = vehicle_device(hass, ICE_ID)
     assert device is not None
-    await _remove_device(hass, hass_ws_client, entry, device)
+    await remove_device(hass, hass_ws_client, entry.entry_id, device.id)
     assert [item["id"] for item in entry.data[CONF_VEHICLES]] == [EV_ID]
     (_, listed, _, _), *_ = calls(aioclient_mock, "get", SUBSCRIPTIONS_URL)
     assert listed.query["filter[vehicleId]"] == ICE_ID
@@ -213,7 +207,7 @@ async def test_removing_an_unlisted_vehicle_keeps_the_list(
     device = vehicle_device(hass, EV_ID)
     assert device is not None
     aioclient_mock.clear_requests()
-    await _remove_device(hass, hass_ws_client, entry, device)
+    await remove_device(hass, hass_ws_client, entry.entry_id, device.id)
     assert [item["id"] for item in entry.data[CONF_VEHICLES]] == [ICE_ID]
     assert aioclient_mock.call_count == 0
 

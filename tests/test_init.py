@@ -11,7 +11,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.const import (
     CONF_CLOUDHOOK_URL,
@@ -25,6 +24,7 @@ from .conftest import (
     Post,
     fixture_bytes,
     mock_cloud_module,
+    remove_device,
     vehicle_device,
 )
 
@@ -67,17 +67,7 @@ async def test_vehicle_can_be_removed_and_comes_back(
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
     device = vehicle_device(hass, EV_ID)
     assert device is not None
-    assert await async_setup_component(hass, "config", {})
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": integration.entry_id,
-            "device_id": device.id,
-        }
-    )
-    assert (await client.receive_json())["success"]
-    await hass.async_block_till_done()
+    await remove_device(hass, hass_ws_client, integration.entry_id, device.id)
     assert vehicle_device(hass, EV_ID) is None
     assert EV_ID not in integration.runtime_data.fleet.vehicles
 

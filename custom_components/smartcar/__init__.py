@@ -43,7 +43,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
     entry.runtime_data = runtime
-    # Smartcar Connect entries: devices of the subscribed vehicles, sign-in keepalive.
+    # Smartcar Connect entries: devices of the subscribed vehicles; the v2 entries' repair.
     async_setup_connect(hass, entry, runtime)
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     async_register(
