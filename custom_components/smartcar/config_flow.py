@@ -388,10 +388,9 @@ class SmartcarConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_credentials()
         return self._scopes_form("connect")
 
-    def _scopes_form(self, step_id: str, errors: dict[str, str] | None = None) -> ConfigFlowResult:
+    def _scopes_form(self, step_id: str) -> ConfigFlowResult:
         return self.async_show_form(
             step_id=step_id,
-            errors=errors,
             data_schema=vol.Schema({vol.Required(CONF_SCOPES, default=self._scopes): SCOPES_FIELD}),
             description_placeholders={"dashboard_url": DASHBOARD_URL},
         )
