@@ -31,8 +31,11 @@ from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar.protocol import smartcar_hmac
 
 from .deprecations import reports_deprecation
+from .payloads import ALL_SIGNALS
 
 if TYPE_CHECKING:
+    from freezegun.api import FrozenDateTimeFactory
+
     from homeassistant.core import HomeAssistant
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -298,3 +301,28 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         new_callable=PropertyMock,
     ):
         yield
+
+
+# The fixtures' deliveries were recorded shortly before this moment.
+NOW = "2025-12-29T08:20:00+00:00"
+
+
+@pytest.fixture
+def frozen_now(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """A fixed "now", shortly after the fixtures' deliveries (use it with usefixtures)."""
+    freezer.move_to(NOW)
+    return freezer
+
+
+def all_signals(event_id: str = "all", **kwargs: Any) -> dict[str, Any]:
+    """A delivery of every catalog signal, from the car nicknamed "Blue Thunder"."""
+    return make_state(ALL_SIGNALS, event_id=event_id, make="KIA", **kwargs)
+
+
+# One delivery per fixture vehicle, and one of every signal: what the platform snapshots show.
+SNAPSHOT_PAYLOADS: dict[str, bytes | dict[str, Any]] = {
+    "ev_update": fixture_bytes("vehicle_state_ev_signal_update.json"),
+    "ev_first_delivery": fixture_bytes("vehicle_state_first_delivery.json"),
+    "ice": fixture_bytes("vehicle_state_ice.json"),
+    "all_signals": all_signals(),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from custom_components.smartcar.binary_sensor import DIAGNOSTIC_SYSTEMS
+from custom_components.smartcar.catalog import DIAGNOSTIC_SYSTEMS
 
 
 def _grid(field: str, values: list[Any], **extra: Any) -> dict[str, Any]:

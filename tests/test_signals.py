@@ -140,7 +140,7 @@ def test_measure_takes_the_body_unit_in_its_canonical_form(
     # Pressures must be plausible in their stated unit, or they would be re-read (see below).
     value = {"bar": 2.5, "kPa": 250, "psi": 35}.get(unit, 42)
     result = measure(
-        {"value": value, "unit": spelling}, VALUE, family, OTHER_UNIT_OF_FAMILY[family]
+        {"value": value, "unit": spelling}, VALUE, OTHER_UNIT_OF_FAMILY[family]
     )
     assert result == Measurement(value=value, unit=unit, note=None)
 
@@ -193,7 +193,7 @@ def test_unknown_units_have_no_canonical_form(raw: Any) -> None:
 def test_unknown_or_foreign_unit_withholds_the_value_with_a_note(
     unit: Any, family: UnitFamily, default: str
 ) -> None:
-    result = measure({"value": 12, "unit": unit}, VALUE, family, default)
+    result = measure({"value": 12, "unit": unit}, VALUE, default)
     assert result.value is None  # never guessed
     assert result.unit == default
     assert result.note == f"unknown unit {unit!r}"
@@ -209,17 +209,17 @@ def test_unknown_or_foreign_unit_withholds_the_value_with_a_note(
     ],
 )
 def test_missing_unit_uses_the_documented_default(family: UnitFamily, default: str) -> None:
-    assert measure({"value": 95}, VALUE, family, default) == Measurement(95, default)
+    assert measure({"value": 95}, VALUE, default) == Measurement(95, default)
 
 
 def test_explicit_null_unit_uses_the_default() -> None:
-    assert measure({"value": 95, "unit": None}, VALUE, UnitFamily.DURATION, "min") == Measurement(
+    assert measure({"value": 95, "unit": None}, VALUE, "min") == Measurement(
         95, "min"
     )
 
 
 def test_count_ignores_whatever_unit_is_given() -> None:
-    result = measure({"value": 12, "unit": "furlongs"}, VALUE, UnitFamily.COUNT, "")
+    result = measure({"value": 12, "unit": "furlongs"}, VALUE, "")
     assert result == Measurement(value=12, unit="", note=None)
 
 
@@ -235,24 +235,24 @@ def test_count_ignores_whatever_unit_is_given() -> None:
     ],
 )
 def test_non_numbers_are_not_measured(value: Any) -> None:
-    result = measure({"value": value, "unit": "km"}, VALUE, UnitFamily.DISTANCE, "km")
+    result = measure({"value": value, "unit": "km"}, VALUE, "km")
     assert result == Measurement(value=None, unit="km", note=None)
 
 
 def test_missing_value_is_not_measured() -> None:
-    assert measure({"unit": "km"}, VALUE, UnitFamily.DISTANCE, "km") == Measurement(None, "km")
+    assert measure({"unit": "km"}, VALUE, "km") == Measurement(None, "km")
 
 
 @pytest.mark.parametrize("value", [0, -3, 18452.6, 10850])
 def test_numbers_are_kept_as_delivered(value: float) -> None:
-    result = measure({"value": value, "unit": "km"}, VALUE, UnitFamily.DISTANCE, "km")
+    result = measure({"value": value, "unit": "km"}, VALUE, "km")
     assert result.value == value
     assert type(result.value) is type(value)
 
 
 def test_measure_reads_a_named_field() -> None:
     body = {"capacity": 77.4, "source": "SMARTCAR", "unit": "kWhr"}
-    assert measure(body, Read("capacity"), UnitFamily.ENERGY, "kWh") == Measurement(77.4, "kWh")
+    assert measure(body, Read("capacity"), "kWh") == Measurement(77.4, "kWh")
 
 
 def test_measure_reads_a_grid_position_with_the_body_unit() -> None:
@@ -263,9 +263,9 @@ def test_measure_reads_a_grid_position_with_the_body_unit() -> None:
         ],
         "unit": "bar",
     }
-    rear_right = measure(body, Read("tirePressure", 1, 1), UnitFamily.PRESSURE, "kPa")
+    rear_right = measure(body, Read("tirePressure", 1, 1), "kPa")
     assert rear_right == Measurement(2.4, "bar")
-    missing = measure(body, Read("tirePressure", 1, 0), UnitFamily.PRESSURE, "kPa")
+    missing = measure(body, Read("tirePressure", 1, 0), "kPa")
     assert missing == Measurement(None, "kPa")
 
 
@@ -402,7 +402,7 @@ def test_tire_pressure_plausibility(value: float, stated: str, expected: Measure
     ],
 )
 def test_measure_normalises_pressures(body: dict[str, Any], expected: Measurement) -> None:
-    assert measure(body, VALUE, UnitFamily.PRESSURE, "kPa") == expected
+    assert measure(body, VALUE, "kPa") == expected
 
 
 @pytest.mark.parametrize("unit", ["bar", "kPa", "psi"])

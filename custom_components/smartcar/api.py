@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from .catalog import PERMISSIONS, VIN_SIGNAL
+
 _LOGGER = logging.getLogger(__name__)
 
 # Smartcar's hosts. SMARTCAR_API_BASE_URL, set in Home Assistant's environment, stands one
@@ -53,30 +55,11 @@ MANAGEMENT_API_URL: Final = (
 # for: listing needs it.
 SCOPE_VEHICLE_INFO: Final = "read_vehicle_info"
 SCOPE_VIN: Final = "read_vin"
-# The read permissions a user can choose, with the signal groups each one unlocks; together
-# they cover every entity the integration offers (the mapping of the groups marked * is
-# not confirmed by Smartcar's documentation). No control permissions: nothing is sent.
-SCOPES: Final[tuple[str, ...]] = (
-    "read_battery",  # tractionbattery, lowvoltagebattery*
-    "read_charge",  # charge
-    "read_climate",  # hvac
-    "read_compass",  # location heading
-    "read_diagnostics",  # diagnostics
-    "read_engine_oil",  # internalcombustionengine-oillife
-    "read_extended_vehicle_info",  # vehicleidentification, connectivity*, transmission*
-    "read_fuel",  # internalcombustionengine
-    "read_location",  # location
-    "read_odometer",  # odometer
-    "read_security",  # closure, surveillance*
-    "read_service_history",  # service
-    "read_speedometer",  # motion
-    "read_thermometer",  # climate
-    "read_tires",  # wheel
-    "read_user_profile",  # vehicleuseraccount
-    SCOPE_VIN,  # vehicleidentification-vin, and the device's serial number
-)
+# The read permissions a user can choose: together those of every signal in the catalog
+# (the group mapping of some is not confirmed by Smartcar's documentation, see catalog.py).
+# No control permissions: nothing is sent.
+SCOPES: Final[tuple[str, ...]] = PERMISSIONS
 DEFAULT_SCOPES: Final[tuple[str, ...]] = SCOPES
-VIN_SIGNAL: Final = "vehicleidentification-vin"
 
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
 # Tries per request; rate limits, server errors and broken connections are retried.

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.components.device_tracker import (
     TrackerEntity,
     TrackerEntityDescription,
 )
 
+from .catalog import SIGNALS
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_catalog_entities,
     index_by_signal,
+    role_fields,
     value_times,
 )
 
@@ -27,28 +29,22 @@ if TYPE_CHECKING:
 
     from . import SmartcarConfigEntry
     from .fleet import SignalState
+    from .roles import Position
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class SmartcarTrackerEntityDescription(TrackerEntityDescription, SmartcarEntityDescription):
-    """The location catalog entry."""
+    """The tracker of a catalog position."""
 
 
-TRACKERS = (
-    SmartcarTrackerEntityDescription(
-        key="location", translation_key="location", signal="location-preciselocation"
-    ),
+TRACKERS = tuple(
+    SmartcarTrackerEntityDescription(**role_fields(spec, spec.tracker))
+    for spec in SIGNALS
+    if spec.tracker is not None
 )
 CATALOG = index_by_signal(TRACKERS)
-
-# Fields of the location body shown as attributes besides latitude and longitude.
-LOCATION_ATTRIBUTES = {
-    "heading": "heading",
-    "direction": "direction",
-    "locationType": "location_type",
-}
 
 
 async def async_setup_entry(
@@ -75,13 +71,21 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
         """
         return None
 
-    def _show(self, state: SignalState) -> Hashable:
+    def _value(self, state: SignalState) -> Hashable:
+        position = cast("Position", self.entity_description.role)  # trackers show positions
         body = state.body or {}
         latitude, longitude = body.get("latitude"), body.get("longitude")
-        self._attr_latitude = latitude if isinstance(latitude, int | float) else None
-        self._attr_longitude = longitude if isinstance(longitude, int | float) else None
-        extra: dict[str, Any] = {
-            name: body[field] for field, name in LOCATION_ATTRIBUTES.items() if field in body
-        }
-        self._attr_extra_state_attributes = extra | value_times(state)
-        return (self._attr_latitude, self._attr_longitude, tuple(extra.items()))
+        return (
+            latitude if isinstance(latitude, int | float) else None,
+            longitude if isinstance(longitude, int | float) else None,
+            tuple(
+                (name, body[field]) for field, name in position.attributes.items() if field in body
+            ),
+        )
+
+    def _set_value(self, value: Any) -> None:
+        self._attr_latitude, self._attr_longitude, _ = value
+
+    def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
+        _, _, extra = self._value(state)
+        return dict(extra) | value_times(state)

@@ -17,8 +17,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
 from homeassistant.util import dt as dt_util
 
-from .binary_sensor import CATALOG as BINARY_SENSOR_CATALOG
 from .callback_url import callback_url, cloud_available
+from .catalog import PRIVATE_SIGNALS, SIGNALS
 from .const import (
     CONF_APPLICATION_ID,
     CONF_CLOUDHOOK_URL,
@@ -29,9 +29,7 @@ from .const import (
     DOMAIN,
     RECENT_DELIVERIES,
 )
-from .device_tracker import CATALOG as TRACKER_CATALOG
-from .runtime import NICKNAME, VEHICLE_TOPICS, VIN
-from .sensor import CATALOG as SENSOR_CATALOG
+from .vehicle_errors import as_dict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -70,15 +68,9 @@ TO_REDACT: Final = frozenset(
         "longitude",
     }
 )
-# Signals whose plain ``value`` identifies the car or its owner rather than its state.
-PRIVATE_SIGNALS: Final = frozenset({VIN, NICKNAME})
-
-# Every signal some entity is built from; ``None`` keys are the vehicle's own entities.
-CATALOG_SIGNALS: Final = frozenset(
-    code
-    for catalog in (SENSOR_CATALOG, BINARY_SENSOR_CATALOG, TRACKER_CATALOG)
-    for code in catalog
-    if code not in VEHICLE_TOPICS
+# Every signal some entity is built from: each is listed, delivered or not.
+ENTITY_SIGNALS: Final = frozenset(
+    spec.code for spec in SIGNALS if spec.sensors or spec.flags or spec.tracker
 )
 
 DELIVERED: Final = "delivered"
@@ -162,7 +154,7 @@ def _delivery(delivery: Delivery) -> dict[str, Any]:
 
 def _vehicle(runtime: SmartcarRuntime, vehicle: Vehicle, now_ms: int) -> dict[str, Any]:
     prefix = f"{vehicle.id}/"
-    codes = CATALOG_SIGNALS | vehicle.signals.keys() | vehicle.blocked.keys()
+    codes = ENTITY_SIGNALS | vehicle.signals.keys() | vehicle.blocked.keys()
     return {
         "make": vehicle.make,
         "model": vehicle.model,
@@ -175,19 +167,7 @@ def _vehicle(runtime: SmartcarRuntime, vehicle: Vehicle, now_ms: int) -> dict[st
             for key, note in sorted(runtime.unit_notes.items())
             if key.startswith(prefix)
         },
-        "errors": [
-            {
-                "type": item.type,
-                "code": item.code,
-                "state": item.state,
-                "description": item.description,
-                "suggested_user_message": item.suggested_user_message,
-                "doc_url": item.doc_url,
-                "resolution": item.resolution,
-                "signals": list(item.signals),
-            }
-            for item in vehicle.errors.values()
-        ],
+        "errors": [as_dict(item) for item in vehicle.errors.values()],
     }
 
 

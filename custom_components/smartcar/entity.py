@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import EntityCategory
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
-
-from .signals import VALUE, Read
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Hashable, Iterable
@@ -18,22 +16,36 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
+    from .catalog import SignalSpec
     from .fleet import SignalState, Vehicle
+    from .roles import Role
     from .runtime import SmartcarRuntime
 
 
 @dataclass(frozen=True, kw_only=True)
 class SmartcarEntityDescription(EntityDescription):
-    """Which signal an entity shows and where its value sits in the signal's body.
+    """Which signal an entity shows, and its catalog role: what it reads from the body.
 
-    ``signal`` is ``None`` for entities of the vehicle itself (freshness), which follow
-    every delivery instead of one signal.
+    Entities of the vehicle itself (freshness, errors) have no role: they follow a topic of
+    the vehicle (``signal``: every delivery, or its status) and compute their value and
+    attributes from the runtime with ``vehicle_value``.
     """
 
     signal: str | None
-    read: Read = VALUE
-    # Entities of the vehicle itself compute (value, attributes) from the runtime.
+    role: Role | None = None
     vehicle_value: Callable[[SmartcarRuntime, Vehicle], tuple[Any, dict[str, Any]]] | None = None
+
+
+def role_fields(spec: SignalSpec, role: Role) -> dict[str, Any]:
+    """The description fields every platform takes from a catalog entry and one role."""
+    return {
+        "key": role.key,
+        "translation_key": role.key,
+        "signal": spec.code,
+        "role": role,
+        "entity_category": EntityCategory.DIAGNOSTIC if role.diagnostic else None,
+        "entity_registry_enabled_default": role.enabled,
+    }
 
 
 def index_by_signal[D: SmartcarEntityDescription](
@@ -69,9 +81,10 @@ def async_add_catalog_entities[D: SmartcarEntityDescription](
 class SmartcarEntity(Entity):
     """An entity that shows one signal of one vehicle and writes state only on change.
 
-    Subclasses implement ``_show`` to set their ``_attr_*`` values from the signal and to
-    return a summary of what they set; state is written only when that summary, the
-    availability or the value's timestamps differ from what was last written.
+    Subclasses say what they show for a signal holding a value (``_value``, a hashable
+    summary) and how to show it (``_set_value``). State is written only when that value or
+    the availability differs from what was last written: the times of a value that did not
+    change (another door of the same signal opened, say) are no reason to write.
     """
 
     entity_description: SmartcarEntityDescription
@@ -115,45 +128,47 @@ class SmartcarEntity(Entity):
     def _refresh(self) -> bool:
         """Recompute what the entity shows; return whether it differs from before."""
         vehicle = self.vehicle
-        signal = self.entity_description.signal
-        vehicle_value = self.entity_description.vehicle_value
-        shown: tuple[Any, ...] = ()  # no value, or an error stands in its way: unavailable
+        description = self.entity_description
+        # Unavailable: no vehicle (removed by the user), no value, or an error in its way.
+        shown: tuple[Any, ...] = ()
+        attributes: dict[str, Any] = {}
         if vehicle is None:
-            pass  # removed by the user; the entity goes with its device
-        elif vehicle_value is not None:
-            # Refreshed on every delivery and usually unchanged: set nothing then.
-            value, attributes = vehicle_value(self._runtime, vehicle)
+            pass
+        elif description.vehicle_value is not None:
+            value, attributes = description.vehicle_value(self._runtime, vehicle)
             shown = (value, attributes)
-            if shown != self._shown:
-                self._set_value(value)
-                self._attr_extra_state_attributes = attributes
-        elif signal is not None and (state := vehicle.shown_state(signal)) is not None:
-            self._attr_extra_state_attributes = value_times(state)
-            shown = (self._show(state), state.recorded_at, state.retrieved_at)
+        elif (
+            description.signal is not None
+            and (state := vehicle.shown_state(description.signal)) is not None
+        ):
+            value = self._value(state)
+            attributes = self._extra_attributes(state)
+            shown = (value,)
         if shown == self._shown:
             return False
         self._shown = shown
         self._attr_available = bool(shown)
+        if shown:
+            self._set_value(value)
+            self._attr_extra_state_attributes = attributes
         return True
 
-    def _show(self, state: SignalState) -> Hashable:
-        """Set the entity's value from a signal that holds one."""
+    def _value(self, state: SignalState) -> Hashable:
+        """What the entity shows for a signal that holds a value."""
         raise NotImplementedError
 
     def _set_value(self, value: Any) -> None:
-        """Show ``value`` as the entity's state."""
+        """Show ``value`` (what ``_value`` returned, or a vehicle entity's value)."""
         raise NotImplementedError
+
+    def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
+        """The attributes shown with a new value: when it was recorded and fetched."""
+        return value_times(state)
 
 
 def value_times(state: SignalState) -> dict[str, Any]:
     """The attributes every signal entity carries: when its value was recorded and fetched."""
-    return _value_times(state.recorded_at, state.retrieved_at)
-
-
-@lru_cache(maxsize=4096)
-def _value_times(recorded_at: int | None, retrieved_at: int | None) -> dict[str, Any]:
-    # Shared by every entity of a signal (and of a delivery): built once, never mutated.
-    return {"recorded_at": _iso(recorded_at), "retrieved_at": _iso(retrieved_at)}
+    return {"recorded_at": _iso(state.recorded_at), "retrieved_at": _iso(state.retrieved_at)}
 
 
 def _iso(milliseconds: int | None) -> str | None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class UnitFamily(StrEnum):
@@ -135,7 +138,7 @@ class Read:
     column: int | None = None
     any_item: bool = False
 
-    def __call__(self, body: dict[str, Any]) -> Any:
+    def __call__(self, body: Mapping[str, Any]) -> Any:
         """The value at this position, or ``None`` when the body does not carry it."""
         if self.any_item:
             flags = [item.get(self.field) for item in _items(body)]
@@ -152,14 +155,15 @@ class Read:
 VALUE: Final = Read()
 
 
-def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+def _items(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     values = body.get("values")
     if not isinstance(values, list):
         return []
     return [item for item in values if isinstance(item, dict)]
 
 
-class Measurement(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Measurement:
     """A number with its canonical unit, and a note when the unit needed attention."""
 
     value: float | int | None
@@ -167,14 +171,15 @@ class Measurement(NamedTuple):
     note: str | None = None
 
 
-def measure(body: dict[str, Any], read: Read, family: UnitFamily, default_unit: str) -> Measurement:
+def measure(body: Mapping[str, Any], read: Read, default_unit: str) -> Measurement:
     """Read a number and its unit from a body.
 
     The unit comes from the body's ``unit`` field. A missing unit means the catalog's
-    documented default (Smartcar often omits ``minutes``, for example). A unit that is not
-    in the table, or that belongs to another family, is never guessed: the value is
-    withheld and the note says why, for diagnostics.
+    documented default (Smartcar often omits ``minutes``, for example), whose family decides
+    which units are accepted. A unit that is not in the table, or that belongs to another
+    family, is never guessed: the value is withheld and the note says why, for diagnostics.
     """
+    family = UNIT_FAMILIES[default_unit]
     value = read(body)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Measurement(value=None, unit=default_unit)

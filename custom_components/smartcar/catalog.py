@@ -1,0 +1,433 @@
+"""The signal catalog: one entry per Smartcar signal this integration knows.
+
+Plain Python with no Home Assistant imports, and the only module that writes a signal code.
+An entry says what the signal needs (its Connect permission), its documented default unit
+(which gives the unit family), and what it becomes: sensors, binary sensors, the device
+tracker, automation transitions, a field of the vehicle's device. Platforms, transitions,
+diagnostics, Connect's scopes and the README's entity tables all read it, so adding a signal
+is one entry here plus its strings (translations/en.json, icons.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from .roles import (
+    Choice,
+    Flag,
+    Moment,
+    Number,
+    Position,
+    Statistics,
+    Text,
+    Transition,
+    all_closed,
+    became,
+    is_alert,
+    is_false,
+    one_more_open,
+)
+from .signals import UNIT_FAMILIES, VALUE, Read, measure
+
+if TYPE_CHECKING:
+    from .roles import Body, SensorRole
+    from .signals import UnitFamily
+
+
+class DeviceField(StrEnum):
+    """A field of the vehicle's device that a signal's plain ``value`` fills."""
+
+    NAME = "name"
+    SW_VERSION = "sw_version"
+    SERIAL_NUMBER = "serial_number"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSpec:
+    """One signal: its code, default unit, permissions and what it becomes.
+
+    ``unit`` is the unit its numbers have when a delivery names none (``""`` for counts;
+    ``None`` for a signal without numbers); its family decides which delivered units are
+    accepted. ``permissions`` are those of its group (GROUP_PERMISSIONS) unless given.
+    ``private`` signals identify the car or its owner: diagnostics redact their value.
+    """
+
+    code: str
+    unit: str | None = None
+    sensors: tuple[SensorRole, ...] = field(default=(), kw_only=True)
+    flags: tuple[Flag, ...] = field(default=(), kw_only=True)
+    tracker: Position | None = field(default=None, kw_only=True)
+    transitions: tuple[Transition, ...] = field(default=(), kw_only=True)
+    device_field: DeviceField | None = field(default=None, kw_only=True)
+    private: bool = field(default=False, kw_only=True)
+    permissions: tuple[str, ...] = field(default=(), kw_only=True)
+
+    @property
+    def family(self) -> UnitFamily | None:
+        """What the signal's numbers measure, from its unit."""
+        return None if self.unit is None else UNIT_FAMILIES[self.unit]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The Connect permissions a vehicle must grant for Smartcar to send this signal."""
+        return self.permissions or (GROUP_PERMISSIONS[self.code.split("-", 1)[0]],)
+
+
+# The permission each signal group needs; SignalSpec.permissions names the exceptions. The
+# groups marked "unconfirmed" are not mapped in Smartcar's documentation.
+GROUP_PERMISSIONS: Final = {
+    "tractionbattery": "read_battery",
+    "lowvoltagebattery": "read_battery",  # unconfirmed
+    "charge": "read_charge",
+    "internalcombustionengine": "read_fuel",
+    "odometer": "read_odometer",
+    "motion": "read_speedometer",
+    "transmission": "read_extended_vehicle_info",  # unconfirmed
+    "closure": "read_security",
+    "surveillance": "read_security",  # unconfirmed
+    "location": "read_location",
+    "wheel": "read_tires",
+    "climate": "read_thermometer",
+    "hvac": "read_climate",
+    "connectivitystatus": "read_extended_vehicle_info",  # unconfirmed
+    "connectivitysoftware": "read_extended_vehicle_info",  # unconfirmed
+    "service": "read_service_history",
+    "diagnostics": "read_diagnostics",
+    "vehicleidentification": "read_extended_vehicle_info",
+    "vehicleuseraccount": "read_user_profile",
+}
+
+MEASURED: Final = Statistics.MEASUREMENT
+TOTAL: Final = Statistics.TOTAL_INCREASING
+
+# Row 0 is the front, column 0 the left.
+POSITIONS: Final = (
+    ("front_left", 0, 0),
+    ("front_right", 0, 1),
+    ("rear_left", 1, 0),
+    ("rear_right", 1, 1),
+)
+
+# Smartcar's diagnostics-* systems, each reporting {"status": "OK" | "ALERT"}.
+DIAGNOSTIC_SYSTEMS: Final = (  # noqa: SIM905 (21 names; a line each would fill a page)
+    "abs activesafety airbag brakefluid driverassistance evbatteryconditioning evcharging "
+    "evdriveunit evhvbattery emissions lighting mil oillife oilpressure oiltemperature "
+    "telematics tirepressure tirepressuremonitoring transmission washerfluid waterinfuel"
+).split()
+
+_SECONDS_PER_UNIT: Final = {"s": 1, "min": 60, "h": 3600}
+
+
+def _charge_complete_at(body: Body, recorded_at: int | None) -> datetime | None:
+    """When charging completes: the time left, counted from when the car reported it."""
+    left = measure(body, VALUE, "min")
+    if left.value is None or recorded_at is None:
+        return None
+    seconds = left.value * _SECONDS_PER_UNIT[left.unit or "min"]
+    return datetime.fromtimestamp(recorded_at / 1000, UTC) + timedelta(seconds=seconds)
+
+
+def _opening(key: str, device_class: str = "opening") -> Flag:
+    return Flag(key, device_class, read=Read("isOpen"))
+
+
+def _grid(prefix: str, device_class: str) -> tuple[Flag, ...]:
+    """A flag per door (or window) position, and one for whether any is open."""
+    return (
+        *(
+            Flag(f"{prefix}_{name}", device_class, read=Read("isOpen", row, column))
+            for name, row, column in POSITIONS
+        ),
+        Flag(f"any_{prefix}_open", device_class, read=Read("isOpen", any_item=True)),
+    )
+
+
+def _diagnostic_system(system: str) -> SignalSpec:
+    """One of the 21 diagnostics-* systems: a problem flag, disabled until wanted."""
+    alert = Flag(
+        f"diagnostic_{system}",
+        "problem",
+        read=Read("status"),
+        on=is_alert,
+        diagnostic=True,
+        enabled=False,
+    )
+    return SignalSpec(f"diagnostics-{system}", flags=(alert,))
+
+
+SIGNALS: Final[tuple[SignalSpec, ...]] = (
+    # Traction battery
+    SignalSpec(
+        "tractionbattery-stateofcharge",
+        "%",
+        sensors=(Number("battery_level", "battery", precision=0, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "tractionbattery-range",
+        "km",
+        sensors=(Number("range", "distance", precision=0, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "tractionbattery-nominalcapacity",
+        "kWh",
+        sensors=(
+            Number("nominal_capacity", "energy_storage", read=Read("capacity"), diagnostic=True),
+        ),
+    ),
+    SignalSpec(
+        "tractionbattery-maxrangechargecounter",
+        "",
+        sensors=(Number("max_range_charge_counter", diagnostic=True, enabled=False),),
+    ),
+    SignalSpec(
+        "tractionbattery-isheateractive",
+        flags=(Flag("battery_heater", "running", diagnostic=True),),
+    ),
+    # Charging
+    SignalSpec(
+        "charge-ischargingcableconnected",
+        flags=(Flag("plugged_in", "plug"),),
+        transitions=(became("plugged_in", value=True), became("unplugged", value=False)),
+    ),
+    SignalSpec(
+        "charge-ischarging",
+        flags=(Flag("charging", "battery_charging"),),
+        transitions=(
+            became("charging_started", value=True),
+            became("charging_stopped", value=False),
+        ),
+    ),
+    SignalSpec(
+        "charge-detailedchargingstatus",
+        sensors=(Choice("charging_status", ("charging", "not_charging", "fully_charged")),),
+        transitions=(became("charge_complete", "FULLY_CHARGED"),),
+    ),
+    SignalSpec("charge-ischargingcablelatched", flags=(Flag("cable_latched", diagnostic=True),)),
+    SignalSpec("charge-ischargingportflapopen", flags=(Flag("charge_port_open", "opening"),)),
+    SignalSpec(
+        "charge-isfastchargerpresent", flags=(Flag("fast_charger_present", diagnostic=True),)
+    ),
+    SignalSpec(
+        "charge-chargelimits",
+        "%",
+        sensors=(Number("charge_limit", read=Read("activeLimit"), precision=0),),
+    ),
+    SignalSpec(
+        "charge-timetocomplete",
+        "min",
+        sensors=(
+            Number("time_to_complete", "duration", precision=0),
+            Moment("charge_complete_at", _charge_complete_at),
+        ),
+    ),
+    SignalSpec("charge-wattage", "W", sensors=(Number("charging_power", "power", precision=0),)),
+    SignalSpec(
+        "charge-voltage", "V", sensors=(Number("charging_voltage", "voltage", precision=0),)
+    ),
+    SignalSpec(
+        "charge-amperage", "A", sensors=(Number("charging_current", "current", precision=1),)
+    ),
+    SignalSpec(
+        "charge-amperagemax",
+        "A",
+        sensors=(Number("charging_current_max", "current", diagnostic=True),),
+    ),
+    SignalSpec(
+        "charge-amperagerequested",
+        "A",
+        sensors=(Number("charging_current_requested", "current", diagnostic=True),),
+    ),
+    SignalSpec(
+        "charge-energyadded",
+        "kWh",
+        sensors=(Number("energy_added", "energy", precision=2, statistics=TOTAL),),
+    ),
+    SignalSpec("charge-chargerate", "km/h", sensors=(Number("charge_rate", "speed", precision=0),)),
+    SignalSpec("charge-chargerphases", "", sensors=(Number("charger_phases", diagnostic=True),)),
+    SignalSpec(
+        "charge-chargingconnectortype",
+        sensors=(Text("charging_connector_type", diagnostic=True, enabled=False),),
+    ),
+    SignalSpec(
+        "charge-fastchargertype",
+        sensors=(Text("fast_charger_type", diagnostic=True, enabled=False),),
+    ),
+    SignalSpec(
+        "charge-chargeportstatuscolor",
+        sensors=(
+            Choice(
+                "charge_port_color",
+                (
+                    *("off", "white", "green", "blue", "orange", "yellow", "red", "purple"),
+                    *("flashing_green", "flashing_blue", "flashing_orange", "flashing_red"),
+                ),
+                diagnostic=True,
+                enabled=False,
+            ),
+        ),
+    ),
+    # Combustion engine
+    SignalSpec(
+        "internalcombustionengine-fuellevel",
+        "%",
+        sensors=(Number("fuel_level", precision=0, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "internalcombustionengine-amountremaining",
+        "L",
+        sensors=(Number("fuel_remaining", "volume_storage", precision=1, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "internalcombustionengine-range",
+        "km",
+        sensors=(Number("fuel_range", "distance", precision=0, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "internalcombustionengine-oillife",
+        "%",
+        sensors=(Number("oil_life", precision=0),),
+        permissions=("read_engine_oil",),
+    ),
+    # Driving
+    SignalSpec(
+        "odometer-traveleddistance",
+        "km",
+        sensors=(Number("odometer", "distance", precision=0, statistics=TOTAL),),
+    ),
+    SignalSpec("motion-currentspeed", "km/h", sensors=(Number("speed", "speed", precision=0),)),
+    SignalSpec(
+        "transmission-gearstate", sensors=(Choice("gear", ("park", "drive", "reverse", "neutral")),)
+    ),
+    SignalSpec(
+        "transmission-drivemode",
+        sensors=(Text("drive_mode", read=Read("canonical"), enabled=False),),
+    ),
+    # Security and closures
+    SignalSpec(
+        "closure-islocked",
+        flags=(Flag("lock", "lock", on=is_false),),
+        transitions=(became("locked", value=True), became("unlocked", value=False)),
+    ),
+    SignalSpec(
+        "closure-doors",
+        flags=_grid("door", "door"),
+        transitions=(one_more_open("door_opened"), all_closed("doors_closed")),
+    ),
+    SignalSpec(
+        "closure-reartrunk",
+        flags=(_opening("trunk"),),
+        transitions=(became("trunk_opened", value=True, read=Read("isOpen")),),
+    ),
+    SignalSpec(
+        "closure-windows",
+        flags=_grid("window", "window"),
+        transitions=(one_more_open("window_opened"),),
+    ),
+    SignalSpec("closure-fronttrunk", flags=(_opening("frunk"),)),
+    SignalSpec("closure-enginecover", flags=(_opening("hood"),)),
+    SignalSpec("closure-sunroof", flags=(_opening("sunroof", "window"),)),
+    SignalSpec("closure-tailgate", flags=(_opening("tailgate"),)),
+    SignalSpec("surveillance-isenabled", flags=(Flag("surveillance"),)),
+    # Location; the heading needs the compass permission.
+    SignalSpec(
+        "location-preciselocation",
+        tracker=Position(
+            "location",
+            {"heading": "heading", "direction": "direction", "locationType": "location_type"},
+        ),
+        permissions=("read_location", "read_compass"),
+    ),
+    SignalSpec(
+        "location-isathome",
+        flags=(Flag("at_home", "presence"),),
+        transitions=(became("arrived_home", value=True), became("left_home", value=False)),
+    ),
+    # Tires
+    SignalSpec(
+        "wheel-tires",
+        "kPa",
+        sensors=tuple(
+            Number(
+                f"tire_pressure_{name}",
+                "pressure",
+                read=Read("tirePressure", row, column),
+                precision=1,
+                diagnostic=True,
+            )
+            for name, row, column in POSITIONS
+        ),
+    ),
+    # 12 V battery. Not of device class battery: Home Assistant shows a device's first
+    # battery-class entity as its battery badge, and a car's battery is the traction battery.
+    SignalSpec(
+        "lowvoltagebattery-stateofcharge",
+        "%",
+        sensors=(Number("low_voltage_battery_level", diagnostic=True),),
+    ),
+    SignalSpec(
+        "lowvoltagebattery-status",
+        sensors=(Choice("low_voltage_battery_status", ("good", "warn", "bad"), diagnostic=True),),
+    ),
+    # Climate
+    SignalSpec(
+        "climate-externaltemperature",
+        "°C",
+        sensors=(Number("outside_temperature", "temperature", precision=1, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "climate-internaltemperature",
+        "°C",
+        sensors=(Number("cabin_temperature", "temperature", precision=1, statistics=MEASURED),),
+    ),
+    SignalSpec(
+        "hvac-cabintargettemperature",
+        "°C",
+        sensors=(Number("target_temperature", "temperature", precision=1),),
+    ),
+    SignalSpec("hvac-iscabinhvacactive", flags=(Flag("cabin_hvac", "running"),)),
+    SignalSpec("hvac-isfrontdefrosteractive", flags=(Flag("front_defroster", "running"),)),
+    SignalSpec("hvac-isreardefrosteractive", flags=(Flag("rear_defroster", "running"),)),
+    SignalSpec("hvac-issteeringheateractive", flags=(Flag("steering_wheel_heater", "running"),)),
+    # Connectivity
+    SignalSpec(
+        "connectivitystatus-isonline", flags=(Flag("online", "connectivity", diagnostic=True),)
+    ),
+    SignalSpec("connectivitystatus-isasleep", flags=(Flag("asleep", diagnostic=True),)),
+    SignalSpec(
+        "connectivitystatus-isdigitalkeypaired",
+        flags=(Flag("digital_key_paired", diagnostic=True, enabled=False),),
+    ),
+    SignalSpec(
+        "connectivitysoftware-currentfirmwareversion",
+        sensors=(Text("firmware_version", diagnostic=True),),
+        device_field=DeviceField.SW_VERSION,
+    ),
+    # Service and diagnostics
+    SignalSpec("service-isinservice", flags=(Flag("in_service"),)),
+    SignalSpec("diagnostics-dtccount", "", sensors=(Number("dtc_count", diagnostic=True),)),
+    *(_diagnostic_system(system) for system in DIAGNOSTIC_SYSTEMS),
+    # Identity
+    SignalSpec("vehicleidentification-nickname", device_field=DeviceField.NAME, private=True),
+    SignalSpec(
+        "vehicleidentification-vin",
+        device_field=DeviceField.SERIAL_NUMBER,
+        private=True,
+        permissions=("read_vin",),
+    ),
+    SignalSpec(
+        "vehicleidentification-exteriorcolor",
+        sensors=(Text("exterior_color", diagnostic=True, enabled=False),),
+    ),
+    SignalSpec(
+        "vehicleuseraccount-role", sensors=(Text("account_role", diagnostic=True, enabled=False),)
+    ),
+)
+
+BY_CODE: Final = {spec.code: spec for spec in SIGNALS}
+PERMISSIONS: Final = tuple(sorted({permission for spec in SIGNALS for permission in spec.needs}))
+DEVICE_FIELDS: Final = {spec.device_field: spec.code for spec in SIGNALS if spec.device_field}
+PRIVATE_SIGNALS: Final = frozenset(spec.code for spec in SIGNALS if spec.private)
+VIN_SIGNAL: Final = DEVICE_FIELDS[DeviceField.SERIAL_NUMBER]

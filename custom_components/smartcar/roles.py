@@ -1,0 +1,165 @@
+"""What a signal can become: the entity roles and transition kinds catalog entries declare.
+
+Plain Python with no Home Assistant imports. A role names an entity (its translation key)
+and says how it reads the signal's body; device classes are Home Assistant's own strings
+(``"battery"``, ``"door"``), which the platforms turn into their enums. A transition kind
+says which change of a body is worth automating on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from .signals import VALUE, Read
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+type Body = Mapping[str, Any]
+
+
+class Statistics(StrEnum):
+    """How Home Assistant keeps long-term statistics of a number (its state class).
+
+    Only for quantities people graph over months: every such sensor adds a statistics row
+    every 5 minutes and every hour to the recorder, whether its value moved or not.
+    """
+
+    MEASUREMENT = "measurement"
+    TOTAL_INCREASING = "total_increasing"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """One entity made from a signal: its key (also its translation key) and where it reads.
+
+    ``diagnostic`` puts it in the device page's diagnostic section; ``enabled`` is whether a
+    new entity starts enabled.
+    """
+
+    key: str
+    read: Read = field(default=VALUE, kw_only=True)
+    diagnostic: bool = field(default=False, kw_only=True)
+    enabled: bool = field(default=True, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Role):
+    """A sensor of a number in the signal's unit (the body's, else the catalog's default)."""
+
+    device_class: str | None = None
+    precision: int | None = field(default=None, kw_only=True)
+    statistics: Statistics | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice(Role):
+    """An enum sensor: the read text lower-cased, shown only if it is one of ``options``."""
+
+    options: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Role):
+    """A sensor showing a non-empty text as delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moment(Role):
+    """A timestamp sensor computed from the body and the time its value was recorded (ms)."""
+
+    compute: Callable[[Body, int | None], datetime | None]
+
+
+def is_true(value: Any) -> bool | None:
+    """On when the value is true; unknown unless it is a boolean."""
+    return value if isinstance(value, bool) else None
+
+
+def is_false(value: Any) -> bool | None:
+    """On when the value is false: the lock device class is on when unlocked."""
+    return not value if isinstance(value, bool) else None
+
+
+def is_alert(value: Any) -> bool | None:
+    """On when a diagnostics system reports ALERT."""
+    return value == "ALERT" if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Flag(Role):
+    """A binary sensor; ``on`` turns the read value into on, off or unknown."""
+
+    device_class: str | None = None
+    on: Callable[[Any], bool | None] = field(default=is_true, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Position(Role):
+    """The device tracker: latitude and longitude, with other body fields as attributes."""
+
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+type SensorRole = Number | Choice | Text | Moment
+
+
+# --- Transitions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One kind of change of a signal's body, named as automations see it (``type``).
+
+    It fires only from one known value to another: the first value ever seen and a repeat
+    of the same value fire nothing.
+    """
+
+    type: str
+    fires: Callable[[Body, Body], bool]
+
+
+def became(type_: str, value: Any, read: Read = VALUE) -> Transition:
+    """Fires when the read value turns into ``value`` from another known value."""
+
+    def fires(old: Body, new: Body) -> bool:
+        before, after = read(old), read(new)
+        return before is not None and before != value and after == value
+
+    return Transition(type_, fires)
+
+
+def _open_positions(body: Body) -> frozenset[tuple[Any, Any]] | None:
+    """Where doors (or windows) are open; ``None`` if the body carries no open flags."""
+    values = body.get("values")
+    if not isinstance(values, list):
+        return None
+    flags = [
+        item for item in values if isinstance(item, dict) and isinstance(item.get("isOpen"), bool)
+    ]
+    if not flags:
+        return None
+    return frozenset((item.get("row"), item.get("column")) for item in flags if item["isOpen"])
+
+
+def one_more_open(type_: str) -> Transition:
+    """Fires when one more door (or window) of a ``values[]`` list is open than before."""
+
+    def fires(old: Body, new: Body) -> bool:
+        before, after = _open_positions(old), _open_positions(new)
+        return before is not None and after is not None and bool(after - before)
+
+    return Transition(type_, fires)
+
+
+def all_closed(type_: str) -> Transition:
+    """Fires when the last open door (or window) of a ``values[]`` list closes."""
+
+    def fires(old: Body, new: Body) -> bool:
+        before, after = _open_positions(old), _open_positions(new)
+        return bool(before) and after == frozenset()
+
+    return Transition(type_, fires)
