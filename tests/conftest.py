@@ -326,3 +326,16 @@ SNAPSHOT_PAYLOADS: dict[str, bytes | dict[str, Any]] = {
     "ice": fixture_bytes("vehicle_state_ice.json"),
     "all_signals": all_signals(),
 }
+
+
+@pytest.fixture
+def cloud_logged_in(hass: HomeAssistant) -> Iterator[Any]:
+    """Home Assistant Cloud loaded, logged in with a subscription (its API mocked).
+
+    Every cloudhook it makes has the same URL; ``async_delete_cloudhook`` records deletions.
+    """
+    hass.config.components.add("cloud")
+    cloud = mock_cloud_module(subscribed=True)
+    cloud.async_create_cloudhook.return_value = "https://hooks.nabu.casa/abc"
+    with patch.dict("sys.modules", {"homeassistant.components.cloud": cloud}):
+        yield cloud

@@ -25,7 +25,6 @@ from custom_components.smartcar.api import (
     TOKEN_URL,
     VEHICLE_API_URL,
 )
-from custom_components.smartcar.config_flow import connect_unique_id, token_unique_id
 from custom_components.smartcar.const import (
     CONF_APPLICATION_ID,
     CONF_MANAGEMENT_TOKEN,
@@ -35,6 +34,7 @@ from custom_components.smartcar.const import (
     CONF_VEHICLES,
     DOMAIN,
 )
+from custom_components.smartcar.unique_ids import connect_unique_id, token_unique_id
 
 from .conftest import EV_ID, ICE_ID, TOKEN, WEBHOOK_ID
 
@@ -263,7 +263,7 @@ def connect_unique_id_of_tests() -> str:
 
 
 def v2_unique_id() -> str:
-    """A v2 Connect entry's unique id: its token's, as every v2 entry's was."""
+    """A v2 Connect entry's unique id up to minor version 1: its token's, as every one was."""
     return token_unique_id(TOKEN)
 
 

@@ -6,9 +6,7 @@ flows are in test_connect_flow.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-import sys
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -25,11 +23,6 @@ from homeassistant.setup import async_setup_component
 from custom_components.smartcar.api import (
     SmartcarVehicle,
 )
-from custom_components.smartcar.config_flow import (
-    CONF_ERROR_CALLBACK,
-    token_unique_id,
-    vehicle_label,
-)
 from custom_components.smartcar.const import (
     CONF_CLOUDHOOK_URL,
     CONF_ERROR_CLOUDHOOK_URL,
@@ -38,13 +31,16 @@ from custom_components.smartcar.const import (
     CONF_STALE_AFTER,
     DOMAIN,
 )
+from custom_components.smartcar.options_flow import CONF_ERROR_CALLBACK
+from custom_components.smartcar.setup_webhook import SetupReceiver
+from custom_components.smartcar.subscriptions import vehicle_label
+from custom_components.smartcar.unique_ids import webhook_unique_id
 
 from .conftest import (
     TOKEN,
     CloudNotConnected,
     fixture_bytes,
     fixture_json,
-    mock_cloud_module,
     sign,
 )
 
@@ -57,16 +53,6 @@ VERIFY_ANSWER = fixture_json("signatures.json")["verify_challenge"]["expected_re
 async def external_url(hass: HomeAssistant) -> None:
     """An instance reachable from the internet over HTTPS."""
     await hass.config.async_update(external_url=EXTERNAL_URL)
-
-
-@pytest.fixture
-def cloud_logged_in(hass: HomeAssistant) -> Iterator[Any]:
-    """Home Assistant Cloud loaded, logged in with a subscription (its API mocked)."""
-    hass.config.components.add("cloud")
-    cloud = mock_cloud_module(subscribed=True)
-    cloud.async_create_cloudhook.return_value = "https://hooks.nabu.casa/abc"
-    with patch.dict(sys.modules, {"homeassistant.components.cloud": cloud}):
-        yield cloud
 
 
 async def _start(hass: HomeAssistant) -> str:
@@ -98,6 +84,16 @@ def _webhook_id(result: dict[str, Any]) -> str:
     return result["description_placeholders"]["webhook_url"].rsplit("/", 1)[1]
 
 
+def _other_entry(token: str) -> MockConfigEntry:
+    """Another webhook-only entry, set up earlier with ``token``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_MANAGEMENT_TOKEN: token, CONF_WEBHOOK_ID: "other-webhook-0001"},
+        unique_id=webhook_unique_id("other-webhook-0001"),
+        minor_version=2,
+    )
+
+
 @pytest.mark.usefixtures("external_url", "no_setup")
 async def test_user_step_shows_url_then_finishes(hass: HomeAssistant) -> None:
     """A valid token: the URL with the Dashboard steps, then an entry (without waiting)."""
@@ -118,8 +114,9 @@ async def test_user_step_shows_url_then_finishes(hass: HomeAssistant) -> None:
     assert result["description"] == "default"
     assert result["data"] == {CONF_MANAGEMENT_TOKEN: TOKEN, CONF_WEBHOOK_ID: webhook_id}
     entry = result["result"]
-    assert entry.unique_id == token_unique_id(TOKEN)
+    assert entry.unique_id == webhook_unique_id(webhook_id)
     assert TOKEN not in entry.unique_id
+    assert webhook_id not in entry.unique_id
     # The setup webhook is closed; the entry registers the id for good.
     assert webhook_id not in hass.data.get(WEBHOOK_DOMAIN, {})
 
@@ -170,7 +167,9 @@ async def test_flow_waits_for_verify_and_confirms_it(
 async def test_verify_timeout_offers_help_then_finish(hass: HomeAssistant) -> None:
     """Without VERIFY the flow says what to check; waiting again or finishing both work."""
     flow_id, _ = await _to_webhook_step(hass)
-    with patch("custom_components.smartcar.config_flow.VERIFY_TIMEOUT", timedelta(milliseconds=1)):
+    with patch(
+        "custom_components.smartcar.setup_webhook.VERIFY_TIMEOUT", timedelta(milliseconds=1)
+    ):
         result = await hass.config_entries.flow.async_configure(
             flow_id, {"next_step_id": "wait_verify"}
         )
@@ -250,7 +249,7 @@ async def test_no_public_url_says_how_to_fix(hass: HomeAssistant) -> None:
 @pytest.mark.usefixtures("external_url", "no_setup")
 async def test_same_application_twice_aborts(hass: HomeAssistant) -> None:
     """One entry per Smartcar application: the same token again is already configured."""
-    MockConfigEntry(domain=DOMAIN, unique_id=token_unique_id(TOKEN), data={}).add_to_hass(hass)
+    _other_entry(TOKEN).add_to_hass(hass)
     flow_id = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_NAME: "Smartcar", CONF_MANAGEMENT_TOKEN: TOKEN}
@@ -271,6 +270,21 @@ async def test_cloudhook_used_when_cloud_logged_in(
     cloud_logged_in.async_create_cloudhook.assert_awaited_once_with(
         hass, result["data"][CONF_WEBHOOK_ID]
     )
+    await hass.async_block_till_done()
+    cloud_logged_in.async_delete_cloudhook.assert_not_awaited()  # the entry's now
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_abandoned_flow_deletes_its_cloudhook(
+    hass: HomeAssistant, cloud_logged_in: Any
+) -> None:
+    """A flow closed after its cloudhook was made leaves no cloudhook behind at Cloud."""
+    flow_id, _ = await _to_webhook_step(hass)
+    ((_, webhook_id), _) = cloud_logged_in.async_create_cloudhook.call_args
+    hass.config_entries.flow.async_abort(flow_id)
+    await hass.async_block_till_done()
+    cloud_logged_in.async_delete_cloudhook.assert_awaited_once_with(hass, webhook_id)
+    assert hass.config_entries.async_entries(DOMAIN) == []
 
 
 @pytest.mark.usefixtures("no_setup")
@@ -298,6 +312,7 @@ async def test_reconfigure_replaces_token_and_keeps_entities(
     hass: HomeAssistant, integration: MockConfigEntry, post: Any
 ) -> None:
     """Token rotation: the same entry, device and entities, now verified with the new token."""
+    unique_id = integration.unique_id
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
     await hass.config.async_update(external_url=EXTERNAL_URL)
     result = await integration.start_reconfigure_flow(hass)
@@ -316,7 +331,7 @@ async def test_reconfigure_replaces_token_and_keeps_entities(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert integration.data[CONF_MANAGEMENT_TOKEN] == OTHER_TOKEN
-    assert integration.unique_id == token_unique_id(OTHER_TOKEN)
+    assert integration.unique_id == unique_id  # a new token, the same entry
     assert integration.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.kia_ev6_battery").state == "63"
 
@@ -329,9 +344,7 @@ async def test_reconfigure_refuses_token_of_another_entry(
     hass: HomeAssistant, integration: MockConfigEntry
 ) -> None:
     """A token that another entry uses is refused."""
-    MockConfigEntry(domain=DOMAIN, unique_id=token_unique_id(OTHER_TOKEN), data={}).add_to_hass(
-        hass
-    )
+    _other_entry(OTHER_TOKEN).add_to_hass(hass)
     result = await integration.start_reconfigure_flow(hass)
     assert result["description_placeholders"]["webhook_url"] == "-"  # no public URL yet
     result = await hass.config_entries.flow.async_configure(
@@ -419,12 +432,35 @@ async def test_options_error_callback_with_cloud(
     await hass.config_entries.options.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert integration.options[CONF_ERROR_CLOUDHOOK_URL] == "https://hooks.nabu.casa/abc"
+    cloud_logged_in.async_delete_cloudhook.assert_not_awaited()  # stored: the entry's now
 
     result = await hass.config_entries.options.async_init(integration.entry_id)
     await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_STALE_AFTER: 24, CONF_ERROR_CALLBACK: False}
     )
     cloud_logged_in.async_delete_cloudhook.assert_awaited_once()
+
+
+@pytest.mark.parametrize("entry_removed", [False, True])
+async def test_abandoned_options_delete_their_error_cloudhook(
+    hass: HomeAssistant, integration: MockConfigEntry, cloud_logged_in: Any, entry_removed: bool
+) -> None:
+    """Options closed at the error URL store nothing and leave no cloudhook behind.
+
+    Also when the entry was removed meanwhile (its removal knows only stored cloudhooks).
+    """
+    result = await hass.config_entries.options.async_init(integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_STALE_AFTER: 6, CONF_ERROR_CALLBACK: True}
+    )
+    assert result["step_id"] == "error_url"
+    ((_, error_webhook_id), _) = cloud_logged_in.async_create_cloudhook.call_args
+    if entry_removed:
+        await hass.config_entries.async_remove(integration.entry_id)
+    hass.config_entries.options.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    cloud_logged_in.async_delete_cloudhook.assert_awaited_once_with(hass, error_webhook_id)
+    assert integration.options == {}
 
 
 async def test_options_error_callback_needs_public_url(
@@ -440,8 +476,6 @@ async def test_options_error_callback_needs_public_url(
 
 def test_setup_receiver_keeps_nothing() -> None:
     """Before the entry exists nothing is counted or kept, and events wait for a retry."""
-    from custom_components.smartcar.config_flow import SetupReceiver
-
     receiver = SetupReceiver(TOKEN)
     receiver.async_signature_checked(valid=False)
     receiver.async_record(AsyncMock())

@@ -28,7 +28,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 
 from custom_components.smartcar.api import AUTHORIZE_URL, DEFAULT_SCOPES, TOKEN_URL
-from custom_components.smartcar.config_flow import async_check_credentials
 from custom_components.smartcar.connect import CALLBACK_PATH
 from custom_components.smartcar.const import (
     CONF_APPLICATION_ID,
@@ -39,6 +38,7 @@ from custom_components.smartcar.const import (
     CONF_VEHICLES,
     DOMAIN,
 )
+from custom_components.smartcar.credentials import async_check_credentials
 
 from .conftest import (
     EV_ID,
@@ -477,6 +477,23 @@ async def test_webhook_not_found_by_url_then_entered(
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_VEHICLES: [EV_ID]})
     result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "finish"})
     assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_abandoned_connect_flow_deletes_its_cloudhook(
+    hass: HomeAssistant,
+    hass_client_no_auth: Any,
+    aioclient_mock: AiohttpClientMocker,
+    cloud_logged_in: Any,
+) -> None:
+    """Closed at the Dashboard webhook step: the cloudhook made for it is deleted."""
+    mock_api(aioclient_mock)
+    result = await _to_webhook_step(hass, hass_client_no_auth)
+    assert result["description_placeholders"]["webhook_url"] == "https://hooks.nabu.casa/abc"
+    ((_, webhook_id), _) = cloud_logged_in.async_create_cloudhook.call_args
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    cloud_logged_in.async_delete_cloudhook.assert_awaited_once_with(hass, webhook_id)
 
 
 @pytest.mark.usefixtures("no_setup", "fast_retries")

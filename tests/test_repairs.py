@@ -23,7 +23,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 
-from custom_components.smartcar.config_flow import token_unique_id
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 
 from .conftest import EV_ID, Post, fixture_bytes, fixture_json, make_state, sign, vehicle_device
@@ -86,6 +85,7 @@ async def test_signature_repair_takes_the_new_token(
     hass: HomeAssistant, post: Post, integration: MockConfigEntry
 ) -> None:
     """The fix flow stores the rotated token; deliveries signed with it are accepted."""
+    unique_id = integration.unique_id
     assert await async_setup_component(hass, "repairs", {})
     body = fixture_bytes("vehicle_state_ev_signal_update.json")
     for _ in range(5):
@@ -100,7 +100,7 @@ async def test_signature_repair_takes_the_new_token(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert integration.data[CONF_MANAGEMENT_TOKEN] == NEW_TOKEN
-    assert integration.unique_id == token_unique_id(NEW_TOKEN)
+    assert integration.unique_id == unique_id  # a new token, the same entry
     assert (await post(body, signature=sign(body, NEW_TOKEN))).status == 200
     assert _issue_ids(hass) == set()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -20,6 +21,7 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
     HomeAssistantError,
 )
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
@@ -193,3 +195,20 @@ def async_forget_listed_vehicle(hass: HomeAssistant, entry: ConfigEntry, vehicle
     entry.async_create_background_task(
         hass, async_unsubscribe(hass, entry, gone), "Smartcar unsubscribe"
     )
+
+
+@callback
+def async_remove_vehicles(
+    hass: HomeAssistant, entry: ConfigEntry, vehicle_ids: Iterable[str]
+) -> None:
+    """Remove the devices and stored values of vehicles gone from a Connect entry."""
+    gone = {(DOMAIN, vehicle_id) for vehicle_id in vehicle_ids}
+    if entry.state is ConfigEntryState.LOADED:
+        runtime: SmartcarRuntime = entry.runtime_data
+        for _, vehicle_id in gone:
+            runtime.async_forget_vehicle(vehicle_id)
+    registry = dr.async_get(hass)
+    # The entry's own devices: identifiers are unique per entry (Home Assistant 2026.8).
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if device.identifiers & gone:
+            registry.async_remove_device(device.id)

@@ -75,7 +75,7 @@ def authorize_url(application_id: str, redirect: str, scopes: Collection[str], s
 
 
 @callback
-def async_begin(hass: HomeAssistant, flow_id: str) -> str:
+def async_expect_redirect(hass: HomeAssistant, flow_id: str) -> str:
     """Wait for Connect's redirect for a flow; return the ``state`` to send with it."""
     if _PENDING not in hass.data:
         hass.data[_PENDING] = {}
@@ -86,8 +86,8 @@ def async_begin(hass: HomeAssistant, flow_id: str) -> str:
 
 
 @callback
-def async_end(hass: HomeAssistant, flow_id: str) -> None:
-    """Stop waiting for a flow (it ended, or was abandoned)."""
+def async_forget_redirect(hass: HomeAssistant, flow_id: str) -> None:
+    """Stop waiting for a flow's redirect (the flow ended, or was abandoned)."""
     pending = hass.data.get(_PENDING, {})
     for state in [state for state, waiting in pending.items() if waiting == flow_id]:
         del pending[state]

@@ -8,17 +8,15 @@ from homeassistant.components.repairs import RepairsFlow
 
 from .account import is_connect_v2, smartcar_client, v3_data
 from .api import SmartcarError
-from .compat import vol
-from .config_flow import (
-    TOKEN_FIELD,
-    async_check_credentials,
-    check_token,
-    connect_unique_id,
-    credentials_schema,
-    unique_id_with_token,
-)
 from .const import CONF_APPLICATION_ID, CONF_MANAGEMENT_TOKEN, CONF_USER_ID, DASHBOARD_URL, LOGGER
+from .credentials import (
+    TOKEN_SCHEMA,
+    async_check_credentials,
+    checked_replacement_token,
+    credentials_schema,
+)
 from .issues import CONNECT_V2
+from .unique_ids import connect_unique_id
 
 if TYPE_CHECKING:
     import sys
@@ -51,19 +49,16 @@ class TokenRepairFlow(RepairsFlow):
             return self.async_abort(reason="entry_removed")
         errors: dict[str, str] = {}
         if user_input is not None:
-            token, error = check_token(self.hass, user_input[CONF_MANAGEMENT_TOKEN], entry.entry_id)
-            if error is None:
+            token, errors = checked_replacement_token(self.hass, entry, user_input)
+            if not errors:
                 self.hass.config_entries.async_update_entry(
-                    entry,
-                    unique_id=unique_id_with_token(entry, token),
-                    data={**entry.data, CONF_MANAGEMENT_TOKEN: token},
+                    entry, data={**entry.data, CONF_MANAGEMENT_TOKEN: token}
                 )
                 self.hass.config_entries.async_schedule_reload(entry.entry_id)
                 return self.async_create_entry(data={})
-            errors[CONF_MANAGEMENT_TOKEN] = error
         return self.async_show_form(
             step_id="token",
-            data_schema=vol.Schema({vol.Required(CONF_MANAGEMENT_TOKEN): TOKEN_FIELD}),
+            data_schema=TOKEN_SCHEMA,
             errors=errors,
             description_placeholders={"entry": entry.title, "dashboard_url": DASHBOARD_URL},
         )
