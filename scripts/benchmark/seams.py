@@ -187,12 +187,14 @@ class SaveWatcher:
         original = self._original = Store.async_delay_save
         watcher = self
 
-        def async_delay_save(store: Store[Any], data_func: Callable[[], Any], delay: float = 0):  # type: ignore[no-untyped-def]  # noqa: ANN202
+        def async_delay_save(
+            store: Store[Any], data_func: Callable[[], Any], delay: float = 0
+        ) -> None:
             watcher.pending[store.key] = (store, data_func)
             watcher.calls[store.key] += 1
-            return original(store, data_func, delay)
+            original(store, data_func, delay)
 
-        Store.async_delay_save = async_delay_save  # type: ignore[method-assign]
+        Store.async_delay_save = async_delay_save  # type: ignore[method-assign,assignment]
 
     def close(self) -> None:
         """Put ``Store.async_delay_save`` back."""
