@@ -29,9 +29,14 @@ from .conftest import (
 )
 
 
-@pytest.mark.parametrize("cloud_forgot_it", [False, True])
+# Cloud answers ValueError for a cloudhook it does not know (turned off in its settings),
+# CloudNotAvailable when it is not set up.
+@pytest.mark.parametrize("cloud_forgot_it", [None, CloudNotAvailable, ValueError])
 async def test_removing_entry_deletes_its_cloudhook(
-    hass: HomeAssistant, config_entry: MockConfigEntry, cloud_forgot_it: bool
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    cloud_forgot_it: type[Exception] | None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The cloudhook made for this entry is deleted with it (gone already is fine)."""
     config_entry.add_to_hass(hass)
@@ -40,11 +45,11 @@ async def test_removing_entry_deletes_its_cloudhook(
     )
     hass.config.components.add("cloud")
     cloud = mock_cloud_module(subscribed=True)
-    if cloud_forgot_it:
-        cloud.async_delete_cloudhook.side_effect = CloudNotAvailable
+    cloud.async_delete_cloudhook.side_effect = cloud_forgot_it
     with patch.dict(sys.modules, {"homeassistant.components.cloud": cloud}):
         await hass.config_entries.async_remove(config_entry.entry_id)
     cloud.async_delete_cloudhook.assert_awaited_once()
+    assert "Error calling entry remove callback" not in caplog.text
 
 
 async def test_removing_entry_without_cloud(

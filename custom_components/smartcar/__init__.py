@@ -19,8 +19,8 @@ from .account import (
     async_unsubscribe,
     listed_vehicles,
 )
-from .callback_url import async_delete_cloudhook
-from .const import CONF_CLOUDHOOK_URL, CONF_ERROR_CLOUDHOOK_URL, CONF_ERROR_WEBHOOK_ID, DOMAIN
+from .callback_url import async_delete_cloudhooks, async_watch_callback_url
+from .const import CONF_ERROR_WEBHOOK_ID, DOMAIN
 from .issues import CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, entry_issue_id
 from .runtime import SmartcarRuntime, fleet_store
 from .webhook import SmartcarWebhook
@@ -35,7 +35,7 @@ type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Check the sign-in, load stored values, open the webhook and set up the platforms.
+    """Check the sign-in, load stored values, open the webhooks and set up the platforms.
 
     Returns True: Home Assistant 2026.11 lets setup return None, but up to 2026.10 that
     fails the setup, and 2026.11 still takes True from custom integrations.
@@ -66,6 +66,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
             allowed_methods=[hdrs.METH_POST, hdrs.METH_GET],
         )
         entry.async_on_unload(partial(async_unregister, hass, error_webhook_id))
+    async_watch_callback_url(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -83,10 +84,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     await async_unsubscribe(hass, entry, listed_vehicles(entry))
     for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES):
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(kind, entry.entry_id))
-    if entry.data.get(CONF_CLOUDHOOK_URL):
-        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
-    if entry.options.get(CONF_ERROR_CLOUDHOOK_URL):
-        await async_delete_cloudhook(hass, entry.options[CONF_ERROR_WEBHOOK_ID])
+    await async_delete_cloudhooks(hass, entry)
     await fleet_store(hass, entry.entry_id).async_remove()
 
 

@@ -10,9 +10,7 @@ from functools import partial
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.core import Event as HassEvent
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -20,7 +18,6 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .callback_url import callback_url, cloud_available
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_STALE_AFTER,
@@ -35,7 +32,6 @@ from .const import (
 )
 from .fleet import Applied, Fleet, Vehicle
 from .issues import (
-    NO_PUBLIC_URL,
     NOT_REPORTING,
     SIGNATURE_FAILURES,
     async_set_issue,
@@ -120,10 +116,6 @@ class SmartcarRuntime:
             runtime._update_device(vehicle)
             runtime._check_reporting(vehicle.id)
             async_sync_vehicle_errors(hass, vehicle, runtime.vehicle_name(vehicle))
-        runtime.async_check_callback_url()
-        entry.async_on_unload(
-            hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, runtime._handle_core_config_update)
-        )
         entry.async_on_unload(runtime._cancel_timers)
         return runtime
 
@@ -371,22 +363,6 @@ class SmartcarRuntime:
         for cancel in self._stale_timers.values():
             cancel()
         self._stale_timers.clear()
-
-    @callback
-    def async_check_callback_url(self) -> None:
-        """Raise a repair while Smartcar has no way to reach this instance."""
-        reachable = callback_url(self.hass, self.entry) is not None or cloud_available(self.hass)
-        async_set_issue(
-            self.hass,
-            entry_issue_id(NO_PUBLIC_URL, self.entry.entry_id),
-            active=not reachable,
-            translation_key=NO_PUBLIC_URL,
-            placeholders={"entry": self.entry.title},
-        )
-
-    @callback
-    def _handle_core_config_update(self, _event: HassEvent[Any]) -> None:
-        self.async_check_callback_url()
 
     def _schedule_save(self) -> None:
         """Save within SAVE_DELAY_SECONDS of the first unsaved change.
