@@ -4,9 +4,9 @@ A Home Assistant of its own, with ``recorder`` (``db_url`` a SQLite file in the 
 everything else default) and ``zone`` (home), receives one simulated day (day.py) through
 the real webhook over loopback HTTP. Home Assistant's clock is simulated with freezegun:
 each delivery happens inside its five-minute period, and ten seconds after each period
-the statistics of that period are compiled as the recorder's own five-minute timer does
-(long-term statistics with each full hour). The recorder's own events of a compile
-("statistics generated") are not fired: they come with or without vehicles.
+the recorder compiles the statistics of that period with the call its own five-minute
+timer makes (long-term statistics with each full hour). The recorder's events of those
+compiles ("statistics generated") are not recorded: they come with or without vehicles.
 
 The database is measured (SQLite's dbstat: the pages of each table with its indexes, the
 bytes used in them, row counts) after the vehicle's first delivery, which creates its
@@ -29,9 +29,14 @@ import freezegun
 
 from homeassistant import util as ha_util
 from homeassistant.components import webhook
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import (
+    CONF_WEBHOOK_ID,
+    EVENT_RECORDER_5MIN_STATISTICS_GENERATED,
+    EVENT_RECORDER_HOURLY_STATISTICS_GENERATED,
+)
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import event as event_helper
+from homeassistant.helpers.recorder import get_instance as get_recorder
 from homeassistant.util import dt as dt_util
 
 from .day import DAY_DELIVERIES, DELIVERY_MINUTES, Car
@@ -40,7 +45,7 @@ from .seams import BenchError, HandlerCapture
 from .server import HOME, free_port, running_hass, setup_integration
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from homeassistant.core import HomeAssistant
@@ -86,14 +91,17 @@ def simulated_clock(start: datetime) -> Iterator[Any]:
         dt_util.utcnow, ha_util.utcnow, event_helper.time_tracker_utcnow = originals
 
 
-def recorder_api() -> tuple[Any, Any]:
-    """The recorder's instance getter and its statistics task, as Home Assistant's tests use."""
-    try:
-        from homeassistant.components.recorder import get_instance  # noqa: PLC0415
-        from homeassistant.components.recorder.tasks import StatisticsTask  # noqa: PLC0415
-    except ImportError as err:
-        raise BenchError(f"the recorder's API the bench uses is gone: {err}") from err
-    return get_instance, StatisticsTask
+def periodic_statistics(hass: HomeAssistant) -> Callable[[], None]:
+    """What the recorder's five-minute timer calls: compile the period that just ended."""
+    compile_period: Callable[[], None] | None = getattr(
+        get_recorder(hass), "async_periodic_statistics", None
+    )
+    if compile_period is None:
+        raise BenchError(
+            "the recorder has no async_periodic_statistics any more: the bench cannot "
+            "compile the statistics of its simulated day"
+        )
+    return compile_period
 
 
 def measure_database(path: Path, entity_ids: set[str]) -> dict[str, Any]:
@@ -123,6 +131,13 @@ def measure_database(path: Path, entity_ids: set[str]) -> dict[str, Any]:
                 "GROUP BY states_meta.entity_id"
             )
         )
+        events = dict(
+            connection.execute(
+                "SELECT event_types.event_type, COUNT(*) FROM events "
+                "JOIN event_types ON events.event_type_id = event_types.event_type_id "
+                "GROUP BY event_types.event_type"
+            )
+        )
         (page_size,) = connection.execute("PRAGMA page_size").fetchone()
         (pages,) = connection.execute("PRAGMA page_count").fetchone()
     except sqlite3.Error as err:
@@ -132,6 +147,7 @@ def measure_database(path: Path, entity_ids: set[str]) -> dict[str, Any]:
     return {
         "file_bytes": page_size * pages,
         "tables": tables,
+        "events": events,
         "vehicle_states": {key: count for key, count in per_entity.items() if key in entity_ids},
     }
 
@@ -156,6 +172,11 @@ def difference(before: dict[str, Any], after: dict[str, Any], scale: float) -> d
             for key in ("bytes", "allocated_bytes")
         },
         "tables": tables,
+        "events": {
+            event_type: (count - earlier) * scale
+            for event_type, count in after["events"].items()
+            if count != (earlier := before["events"].get(event_type, 0))
+        },
         "state_rows": sum(states.values()),
         "state_rows_by_entity": dict(sorted(states.items(), key=lambda item: -item[1])),
     }
@@ -165,9 +186,17 @@ async def measure_recorder_day(
     config_dir: Path, capture: HandlerCapture, deliveries: int
 ) -> dict[str, Any]:
     """One simulated day (or ``deliveries`` of it) for one vehicle; the database's growth."""
-    get_instance, statistics_task = recorder_api()
     database = config_dir / DATABASE
-    components = {"zone": {}, "recorder": {"recorder": {"db_url": f"sqlite:///{database}"}}}
+    recorder = {
+        "db_url": f"sqlite:///{database}",
+        "exclude": {
+            "event_types": [
+                EVENT_RECORDER_5MIN_STATISTICS_GENERATED,
+                EVENT_RECORDER_HOURLY_STATISTICS_GENERATED,
+            ]
+        },
+    }
+    components = {"zone": {}, "recorder": {"recorder": recorder}}
     port = free_port()
     # The vehicle appears in the last period before the day.
     with simulated_clock(DAY_START - 2 * PERIOD) as clock:
@@ -179,7 +208,7 @@ async def measure_recorder_day(
             webhook_id = entry.data[CONF_WEBHOOK_ID]
             capture.timed(webhook_id, "the integration")  # registered as the bench expects
             url = f"http://127.0.0.1:{port}{webhook.async_generate_path(webhook_id)}"
-            instance = get_instance(hass)
+            instance, compile_period = get_recorder(hass), periodic_statistics(hass)
             model = VehicleModel.create(0, load_all_signals())
             car = Car(model.bodies, (HOME["latitude"], HOME["longitude"]))
 
@@ -202,7 +231,7 @@ async def measure_recorder_day(
 
             async def compile_statistics(period_start: datetime) -> None:
                 clock.move_to(period_start + PERIOD + timedelta(seconds=10))
-                instance.queue_task(statistics_task(start=period_start, fire_events=False))
+                compile_period()
                 await instance.async_block_till_done()
 
             await deliver(DAY_START - PERIOD / 2, list(model.bodies))

@@ -166,9 +166,11 @@ def print_recorder(recorder: dict[str, Any]) -> None:
                 f"  {table:<26}{figures['allocated_bytes'] / KIB:>10.1f}"
                 f"{figures['bytes'] / KIB:>10.1f}{figures['rows']:>8.0f}"
             )
+    events = ", ".join(f"{kind} {count:.0f}" for kind, count in day["events"].items())
     print(
         "  (statistics_runs and recorder_runs are the recorder's own bookkeeping, there with "
-        "or without vehicles:\n  not in the vehicle's tables.) State rows by entity:"
+        f"or without vehicles:\n  not in the vehicle's tables.) Events: {events or 'none'}. "
+        "State rows by entity:"
     )
     for entity_id, rows in list(day["state_rows_by_entity"].items())[:10]:
         if rows:
