@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
     """Set up (the inherited steps), then reauth and reconfigure an entry."""
 
-    DOMAIN = DOMAIN
     VERSION = VERSION
     MINOR_VERSION = MINOR_VERSION
 
