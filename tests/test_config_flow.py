@@ -258,6 +258,21 @@ async def test_same_application_twice_aborts(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
+@pytest.mark.usefixtures("external_url", "no_setup")
+async def test_same_application_in_two_flows_at_once(hass: HomeAssistant) -> None:
+    """Two dialogs with the same token: the first one to finish sets it up, not both."""
+    first, _ = await _to_webhook_step(hass)
+    second, result = await _to_webhook_step(hass)
+    webhook_id = _webhook_id(result)
+    result = await hass.config_entries.flow.async_configure(first, {"next_step_id": "finish"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await hass.config_entries.flow.async_configure(second, {"next_step_id": "finish"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+    assert webhook_id not in hass.data[WEBHOOK_DOMAIN]  # the second one's URL is closed
+
+
 @pytest.mark.usefixtures("no_setup")
 async def test_cloudhook_used_when_cloud_logged_in(
     hass: HomeAssistant, cloud_logged_in: Any

@@ -261,6 +261,9 @@ class SmartcarSetupFlow(ConnectConsentFlow):
 
     def _create_entry(self, description: str) -> ConfigFlowResult:
         assert self._webhook is not None  # noqa: S101 (the URL's menu comes first)
+        # Another flow may have set the same application up meanwhile.
+        if not self._user_id and token_in_use(self.hass, self._token):
+            return self.async_abort(reason="already_configured")
         # The entry registers the same webhook id for good when it is set up.
         self._webhook.async_close()
         data = {CONF_MANAGEMENT_TOKEN: self._token, **self._webhook.callback_url.entry_data()}
