@@ -1,153 +1,44 @@
-"""Unit tests for the fleet: de-duplication, ordering, change detection, errors and storage.
+"""Unit tests for the fleet: de-duplication, ordering, change detection and errors.
 
-Plain Python, no Home Assistant. Events are built as the protocol module's dataclasses with
-realistic timestamps: a car maker's ``oemUpdatedAt`` is usually minutes or hours older than
-Smartcar's ``retrievedAt``, which is a little older than the delivery's ``deliveredAt``.
+Plain Python, no Home Assistant. Events are built as the webhook builds them
+(tests/fleet_events.py), with realistic timestamps.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-from pathlib import Path
+import copy
 from typing import Any
 
-import orjson
 import pytest
 
-from custom_components.smartcar.fleet import (
-    SEEN_EVENTS_LIMIT,
-    STORED_EVENTS_LIMIT,
-    TRANSIENT_ERRORS,
-    Fleet,
-    SignalState,
-    Vehicle,
-    ordering_time,
-)
+from custom_components.smartcar.fleet import SEEN_EVENTS_LIMIT, Fleet, SignalState, Vehicle
 from custom_components.smartcar.protocol import (
-    SignalError,
-    SignalObject,
-    Trigger,
-    VehicleError,
-    VehicleErrorItem,
     VehicleInfo,
     VehicleState,
     load_object,
-    parse_event,
-    read_signal,
+    ordering_time,
 )
+from custom_components.smartcar.vehicle_errors import TRANSIENT_ERRORS
 
-FIXTURES = Path(__file__).parent / "fixtures"
-VEHICLE = VehicleInfo(id="car-1", make="KIA", model="EV6", year=2023)
-OTHER = VehicleInfo(id="car-2", make="TOYOTA", model="RAV4", year=2022)
-ODOMETER = "odometer-traveleddistance"
-SOC = "tractionbattery-stateofcharge"
-CHARGING = "charge-ischarging"
-AT_HOME = "location-isathome"
-NOW = 1_767_000_000_000
-T0 = 1_766_990_000_000  # a car maker's time; deliveries come a while later
-NOT_CAPABLE = SignalError(type="COMPATIBILITY", code="VEHICLE_NOT_CAPABLE")
-NO_PERMISSION = SignalError(type="PERMISSION", code=None)
-
-_ids = itertools.count()
-
-
-def value(
-    code: str = ODOMETER,
-    number: Any = 100,
-    *,
-    oem: int | None = None,
-    retrieved: int | None = None,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A delivered signal object carrying a value, in the live shape (no ``status``)."""
-    meta = {
-        key: stamp
-        for key, stamp in (("oemUpdatedAt", oem), ("retrievedAt", retrieved))
-        if stamp is not None
-    }
-    return {
-        "code": code,
-        "body": {"value": number, "unit": "km"} if body is None else body,
-        "meta": meta,
-    }
-
-
-def failed(code: str = ODOMETER, error: SignalError = NO_PERMISSION) -> dict[str, Any]:
-    """A delivered signal object in error, as Smartcar sends it: no body and no meta."""
-    return {
-        "code": code,
-        "status": {"value": "ERROR", "error": {"type": error.type, "code": error.code}},
-    }
-
-
-def signal_objects(*signals: dict[str, Any]) -> tuple[SignalObject, ...]:
-    """Signal objects as the webhook decodes them from a delivery's bytes."""
-    return tuple(load_object(orjson.dumps({"data": {"signals": list(signals)}})).data.signals)
-
-
-def read(signal: dict[str, Any]) -> Any:
-    """One signal object read as the fleet reads a changed one."""
-    (decoded,) = signal_objects(signal)
-    return read_signal(decoded)
-
-
-def state(
-    *signals: dict[str, Any],
-    event_id: str | None = "",
-    delivered_at: int | None = None,
-    vehicle: VehicleInfo = VEHICLE,
-) -> VehicleState:
-    """A VEHICLE_STATE; a fresh event id unless one (or None) is given."""
-    return VehicleState(
-        event_id=f"state-{next(_ids)}" if event_id == "" else event_id,
-        vehicle=vehicle,
-        user_id="user",
-        signal_objects=signal_objects(*signals),
-        triggers=(Trigger("SIGNAL_UPDATED", None),),
-        delivered_at=delivered_at,
-        mode="LIVE",
-    )
-
-
-def item(
-    error_type: str | None = "CONNECTED_SERVICES_ACCOUNT",
-    code: str | None = "AUTHENTICATION_FAILED",
-    *signals: str,
-    resolved: bool = False,
-    description: str = "Smartcar could not sign in",
-) -> VehicleErrorItem:
-    """One entry of a VEHICLE_ERROR."""
-    return VehicleErrorItem(
-        type=error_type,
-        code=code,
-        state="RESOLVED" if resolved else "ERROR",
-        description=description,
-        suggested_user_message=None if resolved else "Reconnect your car",
-        doc_url=None if resolved else "https://example.com/doc",
-        resolution=None if resolved else "REAUTHENTICATE",
-        signals=signals,
-    )
-
-
-def vehicle_error(
-    *items: VehicleErrorItem, event_id: str | None = "", vehicle: VehicleInfo = VEHICLE
-) -> VehicleError:
-    """A VEHICLE_ERROR; a fresh event id unless one (or None) is given."""
-    return VehicleError(
-        event_id=f"error-{next(_ids)}" if event_id == "" else event_id,
-        vehicle=vehicle,
-        user_id="user",
-        errors=items,
-        delivered_at=NOW,
-        mode="LIVE",
-    )
-
-
-def fixture_event(name: str) -> Any:
-    """A fixture file parsed into its event."""
-    return parse_event(load_object((FIXTURES / name).read_bytes()))
-
+from .fleet_events import (
+    AT_HOME,
+    CHARGING,
+    NO_PERMISSION,
+    NOT_CAPABLE,
+    NOW,
+    ODOMETER,
+    OTHER,
+    SOC,
+    T0,
+    VEHICLE,
+    failed,
+    fixture_event,
+    item,
+    read,
+    state,
+    value,
+    vehicle_error,
+)
 
 # --- New vehicles and vehicle info -----------------------------------------------------
 
@@ -161,7 +52,7 @@ def test_first_event_creates_the_vehicle_with_its_values() -> None:
     assert applied.new_vehicle
     assert applied.info_changed
     assert not applied.duplicate
-    assert applied.changed == {ODOMETER, AT_HOME}
+    assert applied.signals == {ODOMETER, AT_HOME}
     assert applied.first_values == {ODOMETER}
     assert applied.previous == {ODOMETER: None, AT_HOME: None}
     vehicle = fleet.vehicles["car-1"]
@@ -180,10 +71,10 @@ def test_fixture_deliveries_build_two_vehicles() -> None:
     assert ev.new_vehicle
     assert ice.new_vehicle
     assert len(fleet.vehicles) == 2
-    assert len(ev.changed) == 26
+    assert len(ev.signals) == 26
     assert len(ev.first_values) == 24  # two of the 26 signals are in error
     assert "climate-externaltemperature" not in ev.first_values
-    assert ice.first_values == ice.changed
+    assert ice.first_values == ice.signals
 
 
 def test_later_event_of_known_vehicle_is_not_new() -> None:
@@ -251,14 +142,14 @@ def test_duplicate_state_event_changes_nothing() -> None:
     fleet = Fleet()
     event = state(value(number=1, oem=T0), event_id="retry-me")
     fleet.apply_state(event, NOW)
-    before = fleet.as_dict()
+    before = copy.deepcopy(fleet.vehicles)
     again = fleet.apply_state(event, NOW + 25_000)
     assert again.duplicate
-    assert again.changed == frozenset()
+    assert again.signals == frozenset()
     assert again.first_values == frozenset()
     assert not again.new_vehicle
     assert again.vehicle is fleet.vehicles["car-1"]
-    assert fleet.as_dict() == before  # not even the delivery time moved
+    assert fleet.vehicles == before  # not even the delivery time moved
 
 
 def test_retry_with_same_event_id_but_other_content_is_still_a_duplicate() -> None:
@@ -276,7 +167,7 @@ def test_duplicate_error_event_changes_nothing() -> None:
     fleet.apply_state(state(value(SOC, 51, oem=T0 + 1)), NOW)  # unblocks SOC
     applied = fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC), event_id="err-1"))
     assert applied.duplicate
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert not applied.errors_changed
     assert fleet.vehicles["car-1"].value(SOC) == {"value": 51, "unit": "km"}
 
@@ -294,7 +185,7 @@ def test_events_without_id_are_never_duplicates() -> None:
     second = fleet.apply_state(state(value(number=2, oem=T0 + 1), event_id=None), NOW)
     assert not first.duplicate
     assert not second.duplicate
-    assert second.changed == {ODOMETER}
+    assert second.signals == {ODOMETER}
     assert not fleet.seen(None)
     assert len(fleet._seen) == 0
 
@@ -350,24 +241,6 @@ def test_retry_of_an_error_for_a_forgotten_vehicle_is_a_duplicate() -> None:
 
 
 @pytest.mark.parametrize(
-    ("oem", "retrieved", "delivered", "expected"),
-    [
-        pytest.param(3, 2, 1, 3, id="oem-first"),
-        pytest.param(None, 2, 1, 2, id="then-retrieved"),
-        pytest.param(None, None, 1, 1, id="then-delivered"),
-        pytest.param(None, None, None, 0, id="nothing"),
-        pytest.param(1, 5, 9, 1, id="oem-even-if-older"),
-    ],
-)
-def test_ordering_time(
-    oem: int | None, retrieved: int | None, delivered: int | None, expected: int
-) -> None:
-    signal = read(value(oem=oem, retrieved=retrieved))
-    assert signal is not None
-    assert ordering_time(signal, delivered) == expected
-
-
-@pytest.mark.parametrize(
     ("old", "new"),
     [
         pytest.param({"oem": T0 + 100}, {"oem": T0}, id="oem"),
@@ -396,7 +269,7 @@ def test_older_value_never_replaces_newer(old: dict[str, int], new: dict[str, in
         ),
         NOW + 1,
     )
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert applied.previous == {}
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 2, "unit": "km"}
     assert fleet.vehicles["car-1"].last_delivery_at == NOW + 1  # the delivery itself counts
@@ -416,12 +289,12 @@ def test_newer_value_replaces_older_and_reports_the_previous_body() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(number=1, oem=T0, retrieved=T0 + 10)), NOW)
     applied = fleet.apply_state(state(value(number=2, oem=T0 + 60_000, retrieved=T0 + 60_010)), NOW)
-    assert applied.changed == {ODOMETER}
+    assert applied.signals == {ODOMETER}
     assert applied.first_values == frozenset()
     assert applied.previous == {ODOMETER: {"value": 1, "unit": "km"}}
     held = fleet.vehicles["car-1"].signals[ODOMETER]
     assert held.body == {"value": 2, "unit": "km"}
-    assert (held.recorded_at, held.retrieved_at, held.stamp) == (
+    assert (held.recorded_at, held.retrieved_at, held.newest_seen_at) == (
         T0 + 60_000,
         T0 + 60_010,
         T0 + 60_000,
@@ -432,7 +305,7 @@ def test_value_with_the_same_time_replaces_the_held_one() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(number=1, oem=T0)), NOW)
     applied = fleet.apply_state(state(value(number=2, oem=T0)), NOW)
-    assert applied.changed == {ODOMETER}
+    assert applied.signals == {ODOMETER}
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 2, "unit": "km"}
 
 
@@ -442,7 +315,7 @@ def test_each_signal_is_ordered_on_its_own() -> None:
     applied = fleet.apply_state(
         state(value(ODOMETER, 0, oem=T0), value(SOC, 60, oem=T0 + 100)), NOW
     )
-    assert applied.changed == {SOC}
+    assert applied.signals == {SOC}
     vehicle = fleet.vehicles["car-1"]
     assert vehicle.value(ODOMETER) == {"value": 1, "unit": "km"}
     assert vehicle.value(SOC) == {"value": 60, "unit": "km"}
@@ -463,14 +336,16 @@ def test_same_value_delivered_again_is_no_change_and_keeps_its_times(field: str)
         ),
         NOW + 3_600_000,
     )
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert applied.first_values == frozenset()
     held = fleet.vehicles["car-1"].signals[ODOMETER]
     assert held.recorded_at == T0  # the value's own times, from its first delivery
     assert held.retrieved_at == T0 + 10
     signal = read(value(oem=later["oem"], retrieved=later["retrieved"]))
     assert signal is not None
-    assert held.stamp == ordering_time(signal, later["delivered"])
+    assert held.newest_seen_at == ordering_time(
+        signal.oem_updated_at, signal.retrieved_at, later["delivered"]
+    )
 
 
 ISO_LATER = "2025-12-29T21:00:00Z"  # T0 + ~3 h, as an ISO string
@@ -509,12 +384,16 @@ def test_repeated_value_in_any_shape_only_moves_the_ordering_time(
     fleet.apply_state(state(value(oem=T0), delivered_at=T0 + 100), NOW)
     again = {**value(), "meta": {}, **repeat}
     applied = fleet.apply_state(state(again, delivered_at=T0 + 900), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     held = fleet.vehicles["car-1"].signals[ODOMETER]
-    assert (held.body, held.recorded_at, held.stamp) == ({"value": 100, "unit": "km"}, T0, stamp)
+    assert (held.body, held.recorded_at, held.newest_seen_at) == (
+        {"value": 100, "unit": "km"},
+        T0,
+        stamp,
+    )
     # A different value recorded between the two deliveries arrives late: it is older.
     late = fleet.apply_state(state(value(number=99, oem=T0 + 1), delivered_at=T0 + 1), NOW)
-    assert late.changed == frozenset()
+    assert late.signals == frozenset()
     assert held.body == {"value": 100, "unit": "km"}
 
 
@@ -523,7 +402,7 @@ def test_repeated_value_with_an_error_status_is_the_error() -> None:
     fleet.apply_state(state(value(oem=T0)), NOW)
     broken = {**value(oem=T0 + 1), "status": {"value": "ERROR", "error": {"type": "SERVER"}}}
     applied = fleet.apply_state(state(broken), NOW)
-    assert applied.changed == {ODOMETER}
+    assert applied.signals == {ODOMETER}
     assert fleet.vehicles["car-1"].value(ODOMETER) is None
 
 
@@ -531,7 +410,7 @@ def test_signal_object_with_a_code_that_is_not_text_is_skipped() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(oem=T0)), NOW)
     applied = fleet.apply_state(state({**value(oem=T0 + 1), "code": 5}), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert fleet.vehicles["car-1"].signals.keys() == {ODOMETER}
 
 
@@ -541,22 +420,21 @@ def test_repeat_in_other_json_text_is_no_change() -> None:
     fleet.apply_state(state(value(oem=T0)), NOW)
     reordered = {"code": ODOMETER, "body": {"unit": "km", "value": 100}, "meta": {}}
     applied = fleet.apply_state(state(reordered, delivered_at=T0 + 5), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     held = fleet.vehicles["car-1"].signals[ODOMETER]
-    assert (held.body, held.stamp) == ({"value": 100, "unit": "km"}, T0 + 5)
+    assert (held.body, held.newest_seen_at) == ({"value": 100, "unit": "km"}, T0 + 5)
 
 
 def test_signal_whose_body_cannot_be_read_changes_nothing() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(oem=T0)), NOW)
     body = b'{"data": {"signals": [{"code": "%s", "body": {"value": 1e999}}]}}' % ODOMETER.encode()
-    unreadable = load_object(body).data.signals
+    unreadable = load_object(body)["data"]["signals"]
     event = state()
     applied = fleet.apply_state(
         VehicleState(
             event_id="unreadable",
             vehicle=VEHICLE,
-            user_id=None,
             signal_objects=tuple(unreadable),
             triggers=event.triggers,
             delivered_at=None,
@@ -564,7 +442,7 @@ def test_signal_whose_body_cannot_be_read_changes_nothing() -> None:
         ),
         NOW,
     )
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 100, "unit": "km"}
 
 
@@ -574,7 +452,7 @@ def test_retrieved_at_falls_back_to_delivery_time() -> None:
     held = fleet.vehicles["car-1"].signals[ODOMETER]
     assert held.recorded_at is None
     assert held.retrieved_at == T0 + 20
-    assert held.stamp == T0 + 20
+    assert held.newest_seen_at == T0 + 20
 
 
 def test_only_changed_signals_are_reported() -> None:
@@ -595,7 +473,7 @@ def test_only_changed_signals_are_reported() -> None:
         ),
         NOW,
     )
-    assert applied.changed == {SOC}
+    assert applied.signals == {SOC}
     assert applied.previous == {SOC: {"value": 50, "unit": "km"}}
 
 
@@ -605,14 +483,14 @@ def test_first_values_only_for_a_signal_first_value() -> None:
     second = fleet.apply_state(state(value(number=2, oem=T0 + 1), value(SOC, 50, oem=T0)), NOW)
     assert first.first_values == {ODOMETER}
     assert second.first_values == {SOC}
-    assert second.changed == {ODOMETER, SOC}
+    assert second.signals == {ODOMETER, SOC}
 
 
 def test_signal_absent_from_a_delivery_keeps_its_value() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(ODOMETER, 1, oem=T0), value(SOC, 50, oem=T0)), NOW)
     applied = fleet.apply_state(state(value(SOC, 51, oem=T0 + 1)), NOW)
-    assert applied.changed == {SOC}
+    assert applied.signals == {SOC}
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 1, "unit": "km"}
 
 
@@ -623,7 +501,7 @@ def test_compatibility_error_on_never_delivered_signal_creates_no_first_value() 
     fleet = Fleet()
     applied = fleet.apply_state(state(failed(AT_HOME, NOT_CAPABLE), delivered_at=T0), NOW)
     assert applied.first_values == frozenset()
-    assert applied.changed == {AT_HOME}
+    assert applied.signals == {AT_HOME}
     held = fleet.vehicles["car-1"].signals[AT_HOME]
     assert held.body is None
     assert held.error == NOT_CAPABLE
@@ -635,14 +513,14 @@ def test_repeated_identical_error_is_no_change() -> None:
     fleet = Fleet()
     fleet.apply_state(state(failed(AT_HOME, NOT_CAPABLE), delivered_at=T0), NOW)
     applied = fleet.apply_state(state(failed(AT_HOME, NOT_CAPABLE), delivered_at=T0 + 60_000), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
 
 
 def test_a_different_error_is_a_change() -> None:
     fleet = Fleet()
     fleet.apply_state(state(failed(AT_HOME, NOT_CAPABLE), delivered_at=T0), NOW)
     applied = fleet.apply_state(state(failed(AT_HOME, NO_PERMISSION), delivered_at=T0 + 1), NOW)
-    assert applied.changed == {AT_HOME}
+    assert applied.signals == {AT_HOME}
     assert fleet.vehicles["car-1"].signals[AT_HOME].error == NO_PERMISSION
 
 
@@ -657,7 +535,7 @@ def test_error_then_value_again_are_both_transitions() -> None:
     fleet.apply_state(state(odometer, delivered_at=T0 + 100_500), NOW)
 
     broken = fleet.apply_state(state(failed(ODOMETER), delivered_at=T0 + 200_000), NOW)
-    assert broken.changed == {ODOMETER}
+    assert broken.signals == {ODOMETER}
     assert broken.first_values == frozenset()
     assert broken.previous == {ODOMETER: {"value": 18452.6, "unit": "km"}}
     vehicle = fleet.vehicles["car-1"]
@@ -669,7 +547,7 @@ def test_error_then_value_again_are_both_transitions() -> None:
         state(value(number=18452.6, oem=T0, retrieved=T0 + 300_000), delivered_at=T0 + 300_500),
         NOW,
     )
-    assert back.changed == {ODOMETER}
+    assert back.signals == {ODOMETER}
     assert back.first_values == frozenset()
     assert vehicle.value(ODOMETER) == {"value": 18452.6, "unit": "km"}
     held = vehicle.signals[ODOMETER]
@@ -678,7 +556,7 @@ def test_error_then_value_again_are_both_transitions() -> None:
 
     # And a new value after that is a plain change.
     moved = fleet.apply_state(state(value(number=18500.0, oem=T0 + 250_000)), NOW)
-    assert moved.changed == {ODOMETER}
+    assert moved.signals == {ODOMETER}
     assert moved.previous == {ODOMETER: {"value": 18452.6, "unit": "km"}}
 
 
@@ -687,7 +565,7 @@ def test_value_recorded_before_an_error_still_clears_it_with_a_new_value() -> No
     fleet.apply_state(state(value(number=1, oem=T0)), NOW)
     fleet.apply_state(state(failed(), delivered_at=T0 + 200_000), NOW)
     applied = fleet.apply_state(state(value(number=2, oem=T0 + 100_000)), NOW)
-    assert applied.changed == {ODOMETER}
+    assert applied.signals == {ODOMETER}
     assert applied.previous == {ODOMETER: {"value": 1, "unit": "km"}}
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 2, "unit": "km"}
 
@@ -696,7 +574,7 @@ def test_error_older_than_the_held_value_is_ignored() -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(oem=T0 + 500)), NOW)
     applied = fleet.apply_state(state(failed(), delivered_at=T0), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": 100, "unit": "km"}
 
 
@@ -705,7 +583,7 @@ def test_value_older_than_the_held_one_does_not_clear_an_error() -> None:
     fleet.apply_state(state(value(number=2, oem=T0 + 500)), NOW)
     fleet.apply_state(state(failed(), delivered_at=T0 + 600), NOW)
     applied = fleet.apply_state(state(value(number=1, oem=T0)), NOW)
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert fleet.vehicles["car-1"].value(ODOMETER) is None
 
 
@@ -715,7 +593,7 @@ def test_first_value_after_a_compatibility_error_is_a_first_value() -> None:
     applied = fleet.apply_state(
         state(value(AT_HOME, body={"value": True}, oem=T0 + 10), delivered_at=T0 + 20), NOW
     )
-    assert applied.changed == {AT_HOME}
+    assert applied.signals == {AT_HOME}
     assert applied.first_values == {AT_HOME}
     assert applied.previous == {AT_HOME: None}
 
@@ -732,7 +610,7 @@ def test_vehicle_error_opens_errors_keyed_by_type_and_code() -> None:
     vehicle = fleet.vehicles["car-1"]
     assert applied.errors_changed
     assert not applied.new_vehicle
-    assert applied.changed == {SOC, "climate-externaltemperature"}
+    assert applied.signals == {SOC, "climate-externaltemperature"}
     assert vehicle.errors == {
         ("CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED"): account,
         ("COMPATIBILITY", "VEHICLE_NOT_CAPABLE"): capable,
@@ -747,7 +625,7 @@ def test_fixture_vehicle_error_then_resolution() -> None:
     fleet.apply_state(fixture_event("vehicle_state_ev_signal_update.json"), NOW)
     opened = fleet.apply_error(fixture_event("vehicle_error.json"))
     assert opened.errors_changed
-    assert opened.changed == {
+    assert opened.signals == {
         "tractionbattery-stateofcharge",
         "location-preciselocation",
         "climate-externaltemperature",
@@ -757,7 +635,7 @@ def test_fixture_vehicle_error_then_resolution() -> None:
     # The resolved fixture clears a different error (UNREACHABLE), which was never open.
     resolved = fleet.apply_error(fixture_event("vehicle_error_resolved.json"))
     assert not resolved.errors_changed
-    assert resolved.changed == frozenset()
+    assert resolved.signals == frozenset()
     assert len(vehicle.errors) == 2
 
 
@@ -766,7 +644,7 @@ def test_same_vehicle_error_again_is_no_change() -> None:
     fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC)))
     applied = fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC)))
     assert not applied.errors_changed
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
 
 
 def test_updated_description_of_an_open_error_is_an_error_change() -> None:
@@ -774,7 +652,7 @@ def test_updated_description_of_an_open_error_is_an_error_change() -> None:
     fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC)))
     applied = fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC, description="New")))
     assert applied.errors_changed
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert len(fleet.vehicles["car-1"].errors) == 1
 
 
@@ -785,7 +663,7 @@ def test_resolved_clears_the_error_and_unblocks_its_signals() -> None:
     applied = fleet.apply_error(vehicle_error(item("PERMISSION", None, resolved=True)))
     vehicle = fleet.vehicles["car-1"]
     assert applied.errors_changed
-    assert applied.changed == {SOC, CHARGING}
+    assert applied.signals == {SOC, CHARGING}
     assert vehicle.errors == {}
     assert vehicle.blocked == {}
     assert vehicle.value(SOC) == {"value": 50, "unit": "km"}
@@ -805,7 +683,7 @@ def test_resolved_clears_only_the_matching_type_and_code() -> None:
         vehicle_error(item("COMPATIBILITY", "VEHICLE_NOT_CAPABLE", resolved=True))
     )
     vehicle = fleet.vehicles["car-1"]
-    assert applied.changed == {AT_HOME}
+    assert applied.signals == {AT_HOME}
     assert list(vehicle.errors) == [("PERMISSION", None)]
     assert vehicle.blocked == {SOC: ("PERMISSION", None)}
 
@@ -822,7 +700,7 @@ def test_signal_stays_blocked_while_another_error_names_it() -> None:
     vehicle = fleet.vehicles["car-1"]
     assert vehicle.blocked == {SOC: ("PERMISSION", None)}
     assert vehicle.value(SOC) is None
-    assert applied.changed == {SOC}  # the blocking error changed; the entity re-checks
+    assert applied.signals == {SOC}  # the blocking error changed; the entity re-checks
     fleet.apply_error(vehicle_error(item("PERMISSION", None, resolved=True)))
     assert vehicle.value(SOC) == {"value": 50, "unit": "km"}
 
@@ -832,7 +710,7 @@ def test_resolving_an_error_that_was_never_open_changes_nothing() -> None:
     fleet.apply_state(state(value(SOC, 50, oem=T0)), NOW)
     applied = fleet.apply_error(vehicle_error(item("VEHICLE_STATE", "ASLEEP", resolved=True)))
     assert not applied.errors_changed
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
 
 
 @pytest.mark.parametrize("code", sorted(TRANSIENT_ERRORS))
@@ -842,7 +720,7 @@ def test_transient_error_marks_the_car_out_of_reach_but_keeps_values(code: str) 
     opened = fleet.apply_error(vehicle_error(item("VEHICLE_STATE", code, SOC)))
     vehicle = fleet.vehicles["car-1"]
     assert opened.errors_changed
-    assert opened.changed == frozenset()
+    assert opened.signals == frozenset()
     assert vehicle.out_of_reach
     assert vehicle.value(SOC) == {"value": 50, "unit": "km"}
     closed = fleet.apply_error(vehicle_error(item("VEHICLE_STATE", code, resolved=True)))
@@ -855,7 +733,7 @@ def test_vehicle_wide_error_without_signals_blocks_nothing() -> None:
     fleet.apply_state(state(value(SOC, 50, oem=T0)), NOW)
     applied = fleet.apply_error(vehicle_error(item("CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION")))
     assert applied.errors_changed
-    assert applied.changed == frozenset()
+    assert applied.signals == frozenset()
     assert fleet.vehicles["car-1"].value(SOC) == {"value": 50, "unit": "km"}
 
 
@@ -866,7 +744,7 @@ def test_fresh_value_outranks_a_vehicle_error_naming_the_signal() -> None:
     # The same value again: no value change, but the entity becomes available again.
     applied = fleet.apply_state(state(value(SOC, 50, oem=T0 + 1)), NOW)
     vehicle = fleet.vehicles["car-1"]
-    assert applied.changed == {SOC}
+    assert applied.signals == {SOC}
     assert applied.previous == {}
     assert vehicle.value(SOC) == {"value": 50, "unit": "km"}
     assert vehicle.blocked == {}
@@ -880,216 +758,7 @@ def test_signal_error_does_not_unblock_a_vehicle_error() -> None:
     assert fleet.vehicles["car-1"].blocked == {SOC: ("PERMISSION", None)}
 
 
-# --- Storage ---------------------------------------------------------------------------
-
-
-def populated_fleet() -> Fleet:
-    """A fleet with values, a signal error, vehicle errors and a blocked signal."""
-    fleet = Fleet()
-    fleet.apply_state(fixture_event("vehicle_state_ev_signal_update.json"), NOW)
-    fleet.apply_state(fixture_event("vehicle_state_ice.json"), NOW + 1)
-    fleet.apply_error(fixture_event("vehicle_error.json"))
-    fleet.apply_error(vehicle_error(item("VEHICLE_STATE", "ASLEEP", ODOMETER), vehicle=OTHER))
-    return fleet
-
-
-def test_storage_round_trip_through_json() -> None:
-    fleet = populated_fleet()
-    stored = json.loads(json.dumps(fleet.as_dict()))
-    restored = Fleet.from_dict(stored)
-    assert restored.as_dict() == fleet.as_dict()
-    for vehicle_id, vehicle in fleet.vehicles.items():
-        again = restored.vehicles[vehicle_id]
-        assert again.signals == vehicle.signals
-        assert again.errors == vehicle.errors
-        assert again.blocked == vehicle.blocked
-        assert (again.make, again.model, again.year) == (vehicle.make, vehicle.model, vehicle.year)
-        assert again.last_delivery_at == vehicle.last_delivery_at
-        assert again.out_of_reach == vehicle.out_of_reach
-        for code in vehicle.signals:
-            assert again.value(code) == vehicle.value(code)
-
-
-def test_restored_fleet_still_refuses_older_values() -> None:
-    fleet = Fleet()
-    fleet.apply_state(state(value(number=2, oem=T0 + 100)), NOW)
-    restored = Fleet.from_dict(json.loads(json.dumps(fleet.as_dict())))
-    applied = restored.apply_state(state(value(number=1, oem=T0)), NOW)
-    assert applied.changed == frozenset()
-    assert not applied.new_vehicle
-    assert restored.vehicles["car-1"].value(ODOMETER) == {"value": 2, "unit": "km"}
-
-
-def test_retry_after_restore_is_a_duplicate() -> None:
-    """Smartcar's retry of an event applied before a restart is known: it runs nothing."""
-    fleet = Fleet()
-    event = state(value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200)
-    fleet.apply_state(event, NOW)
-    restored = Fleet.from_dict(fleet.as_dict())
-    assert restored.apply_state(event, NOW + 1).duplicate
-
-
-def test_replay_of_a_forgotten_event_changes_nothing_visible() -> None:
-    """An event older than the stored ids (another id, same values) changes nothing."""
-    fleet = Fleet()
-    fleet.apply_state(state(value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200), NOW)
-    restored = Fleet.from_dict(fleet.as_dict())
-    again = state(
-        value(number=2, oem=T0 + 100), failed(SOC), delivered_at=T0 + 200, event_id="evt-old"
-    )
-    applied = restored.apply_state(again, NOW + 1)
-    assert not applied.duplicate
-    assert applied.changed == frozenset()
-    assert applied.first_values == frozenset()
-
-
-def test_stored_event_ids_are_bounded() -> None:
-    """Only the newest ids are stored; all are still known in memory."""
-    fleet = Fleet()
-    for number in range(STORED_EVENTS_LIMIT + 10):
-        fleet.apply_state(
-            state(value(number=number % 100), delivered_at=T0 + number, event_id=f"e{number}"),
-            NOW,
-        )
-    stored = fleet.as_dict()["recent_events"]
-    assert len(stored) == STORED_EVENTS_LIMIT
-    assert stored[-1] == f"e{STORED_EVENTS_LIMIT + 9}"
-    restored = Fleet.from_dict({"recent_events": [*stored, 7, None], "vehicles": {}})
-    assert restored.seen(f"e{STORED_EVENTS_LIMIT + 9}")
-    assert not restored.seen("e0")
-    assert fleet.seen("e0")
-
-
-def test_stored_signal_error_round_trips() -> None:
-    fleet = Fleet()
-    fleet.apply_state(state(failed(AT_HOME, NOT_CAPABLE), delivered_at=T0), NOW)
-    stored = fleet.as_dict()
-    assert stored["vehicles"]["car-1"]["signals"][AT_HOME] == {
-        "body": None,
-        "recorded_at": None,
-        "retrieved_at": None,
-        "stamp": 0,  # an error does not move the ordering time of values
-        "error": {"type": "COMPATIBILITY", "code": "VEHICLE_NOT_CAPABLE"},
-    }
-    restored = Fleet.from_dict(stored)
-    assert restored.vehicles["car-1"].signals[AT_HOME].error == NOT_CAPABLE
-
-
-def test_empty_fleet_round_trips() -> None:
-    assert Fleet().as_dict() == {"vehicles": {}, "recent_events": []}
-    assert Fleet.from_dict({"vehicles": {}}).vehicles == {}
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        pytest.param(None, id="nothing-stored"),
-        pytest.param({}, id="empty"),
-        pytest.param([], id="list"),
-        pytest.param("vehicles", id="string"),
-        pytest.param({"vehicles": None}, id="vehicles-null"),
-        pytest.param({"vehicles": []}, id="vehicles-list"),
-        pytest.param({"vehicles": "car-1"}, id="vehicles-string"),
-    ],
-)
-def test_unusable_storage_gives_an_empty_fleet(data: Any) -> None:
-    assert Fleet.from_dict(data).vehicles == {}
-
-
-@pytest.mark.parametrize(
-    "stored",
-    [
-        pytest.param({"car-1": None}, id="vehicle-null"),
-        pytest.param({"car-1": "x"}, id="vehicle-string"),
-        pytest.param({"car-1": [1, 2]}, id="vehicle-list"),
-    ],
-)
-def test_malformed_vehicle_entries_are_skipped(stored: dict[str, Any]) -> None:
-    fleet = Fleet.from_dict({"vehicles": {**stored, "car-2": {"make": "TOYOTA"}}})
-    assert list(fleet.vehicles) == ["car-2"]
-    assert fleet.vehicles["car-2"].make == "TOYOTA"
-
-
-@pytest.mark.parametrize(
-    "stored",
-    [
-        pytest.param({}, id="empty"),
-        pytest.param({"signals": None, "errors": None, "blocked": None}, id="nulls"),
-        pytest.param({"signals": [], "errors": {}, "blocked": []}, id="wrong-containers"),
-        pytest.param({"signals": "x", "errors": 5, "blocked": "y"}, id="scalars"),
-        pytest.param(
-            {"signals": {ODOMETER: None, SOC: [1]}, "errors": [None, "x"], "blocked": {SOC: 1}},
-            id="wrong-items",
-        ),
-        pytest.param({"blocked": {SOC: ["PERMISSION"]}}, id="blocked-key-too-short"),
-        pytest.param({"blocked": {SOC: ["a", "b", "c"]}}, id="blocked-key-too-long"),
-        pytest.param({"make": 5, "model": [], "year": "2023", "last_delivery_at": "x"}, id="info"),
-    ],
-)
-def test_malformed_vehicle_parts_are_skipped(stored: dict[str, Any]) -> None:
-    fleet = Fleet.from_dict({"vehicles": {"car-1": stored}})
-    vehicle = fleet.vehicles["car-1"]
-    assert vehicle.signals == {}
-    assert vehicle.errors == {}
-    assert vehicle.blocked == {}
-    assert vehicle.make is None
-    assert vehicle.model is None
-    assert vehicle.year is None
-    assert vehicle.last_delivery_at is None
-    # And the restored vehicle takes deliveries as usual.
-    applied = fleet.apply_state(state(value(oem=T0)), NOW)
-    assert applied.first_values == {ODOMETER}
-    assert applied.info_changed
-
-
-@pytest.mark.parametrize(
-    "signal",
-    [
-        pytest.param({}, id="empty"),
-        pytest.param({"body": [1], "stamp": None}, id="body-list"),
-        pytest.param({"body": "x", "stamp": "soon"}, id="stamp-string"),
-        pytest.param({"body": None, "stamp": True, "error": "ERROR"}, id="stamp-bool"),
-        pytest.param({"recorded_at": "x", "retrieved_at": [], "stamp": 1.5}, id="times"),
-    ],
-)
-def test_malformed_stored_signal_is_read_as_empty(signal: dict[str, Any]) -> None:
-    fleet = Fleet.from_dict({"vehicles": {"car-1": {"signals": {ODOMETER: signal}}}})
-    held = fleet.vehicles["car-1"].signals[ODOMETER]
-    assert held == SignalState()
-    applied = fleet.apply_state(state(value(oem=T0)), NOW)  # no TypeError on ordering
-    assert applied.changed == {ODOMETER}
-    assert applied.first_values == {ODOMETER}
-
-
-def test_stored_error_with_odd_fields_is_kept_with_what_is_readable() -> None:
-    fleet = Fleet.from_dict(
-        {
-            "vehicles": {
-                "car-1": {
-                    "errors": [
-                        {"type": "PERMISSION", "code": 5, "state": None, "signals": ["a", 3, None]},
-                        {"type": "VEHICLE_STATE", "code": "ASLEEP", "signals": "a"},
-                    ],
-                    "blocked": {"a": ["PERMISSION", None], "b": [1, 2]},
-                }
-            }
-        }
-    )
-    vehicle = fleet.vehicles["car-1"]
-    permission = vehicle.errors[("PERMISSION", None)]
-    assert permission.signals == ("a",)
-    assert permission.state is None
-    assert vehicle.errors[("VEHICLE_STATE", "ASLEEP")].signals == ()
-    assert vehicle.out_of_reach
-    assert vehicle.blocked == {"a": ("PERMISSION", None)}  # "b" names no possible error
-    assert vehicle.value("a") is None
-
-
-def test_stored_signal_error_with_odd_fields() -> None:
-    fleet = Fleet.from_dict(
-        {"vehicles": {"car-1": {"signals": {AT_HOME: {"error": {"type": 3, "code": "X"}}}}}}
-    )
-    assert fleet.vehicles["car-1"].signals[AT_HOME].error == SignalError(type=None, code="X")
+# --- Signal and vehicle state ------------------------------------------------------
 
 
 def test_signal_state_has_value_only_without_error() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -13,6 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.const import DOMAIN, SAVE_DELAY_SECONDS
 
@@ -20,6 +23,7 @@ from .conftest import Post, fixture_bytes, make_state
 
 SOC = "tractionbattery-stateofcharge"
 TRACKER = "device_tracker.kia_ev6_location"
+FIRST_RELEASE_FILE = Path(__file__).parent / "fixtures" / "storage" / "smartcar_v0.2.0.json"
 
 
 def _storage_key(entry: MockConfigEntry) -> str:
@@ -176,3 +180,25 @@ async def test_smartcars_retry_after_a_restart_is_a_duplicate(
     await hass.async_block_till_done()
     assert await (await post(body)).json() == {"result": "duplicate"}
     assert events == []  # no bus event, so no automation ran again
+
+
+async def test_values_stored_by_the_first_release_are_shown_and_kept(
+    hass: HomeAssistant, config_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """An update keeps what the first release stored: shown at once, and written back alike."""
+    stored = json.loads(FIRST_RELEASE_FILE.read_bytes())
+    hass_storage[_storage_key(config_entry)] = {**stored, "key": _storage_key(config_entry)}
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.states.get("sensor.kia_ev6_odometer").state == "18452.6"
+    # The stored AUTHENTICATION_FAILED error still names the state of charge.
+    assert hass.states.get("sensor.kia_ev6_battery").state == "unavailable"
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == "authentication_failed"
+    assert hass.states.get("sensor.toyota_rav4_odometer").state not in ("unknown", "unavailable")
+
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[_storage_key(config_entry)]["data"] == stored["data"]

@@ -134,6 +134,22 @@ async def test_bad_signature_is_401_and_changes_nothing(
     assert _states(hass) == before
 
 
+async def test_rejected_signature_logs_nothing_of_the_expected_one(
+    post: Post, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The debug log tells the body size and what was received, nothing of the expected HMAC.
+
+    That one is derived from the token, and debug logs get posted in issues.
+    """
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    received = "0123456789abcdef" * 4
+    assert (await post(body, signature=received)).status == 401
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"{len(body)}-byte delivery: signature {received[:8]}" in logged
+    assert received[8:16] not in logged
+    assert sign(body)[:8] not in logged
+
+
 async def test_signature_header_is_case_insensitive(hass: HomeAssistant, post: Post) -> None:
     """``sc-signature`` works like ``SC-Signature``; hex case and spaces do not matter."""
     body = fixture_bytes("vehicle_state_ev_signal_update.json")

@@ -2,8 +2,7 @@
 
 Plain Python with no Home Assistant imports. The fleet de-duplicates events, keeps the newest
 value per vehicle and signal, and reports exactly which signals changed, so that only the
-entities of those signals write state. It converts itself to and from a JSON-safe dict for
-Home Assistant's storage.
+entities of those signals write state. store.py keeps it in Home Assistant's storage.
 """
 
 from __future__ import annotations
@@ -19,22 +18,17 @@ from .protocol import (
     VehicleErrorItem,
     VehicleInfo,
     VehicleState,
+    ordering_time,
     read_signal,
-    success_time,
+    signal_failed,
+    signal_times,
 )
+from .vehicle_errors import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
-    from msgspec import Raw
+    from collections.abc import Iterable
 
 SEEN_EVENTS_LIMIT: Final = 4096
-# The newest event ids kept in storage with the values, so that Smartcar's retry of an
-# event applied just before a restart (it retries for about 3 minutes: 25, 50 and 100 s)
-# is still known as a duplicate: at 100 vehicles delivering every minute, that window.
-STORED_EVENTS_LIMIT: Final = 512
-STORAGE_SIGNAL_KEYS: Final = ("body", "recorded_at", "retrieved_at", "stamp")
-# Vehicle errors that only say the car is out of reach for now: the data goes stale, but the
-# values shown stay the last known ones instead of turning unavailable.
-TRANSIENT_ERRORS: Final = frozenset({"ASLEEP", "UNREACHABLE"})
 
 type ErrorKey = tuple[str | None, str | None]
 
@@ -45,22 +39,18 @@ class SignalState:
 
     ``recorded_at`` and ``retrieved_at`` belong to the value: they are the car maker's and
     Smartcar's times for the delivery that first carried it, so a delivery that repeats
-    the same value changes nothing an entity shows. ``stamp`` is the newest time of a value
-    seen for the signal and only guards ordering: older data never replaces newer data. An
-    error does not move it: errors carry no car maker's time, only the delivery's, and the
-    value that follows an error was usually recorded by the car before that delivery.
-
-    ``body_text`` is the JSON text that last delivered ``body`` (never stored: after a
-    restart the first delivery is read in full). A delivery whose signal carries the same
-    text repeats the value, which is then settled without decoding it.
+    the same value changes nothing an entity shows. ``newest_seen_at`` is the newest
+    ordering time (``ordering_time``) of a value seen for the signal and only guards
+    ordering: older data never replaces newer data. An error does not move it: errors
+    carry no car maker's time, only the delivery's, and the value that follows an error
+    was usually recorded by the car before that delivery.
     """
 
     body: dict[str, Any] | None = None
     error: SignalError | None = None
     recorded_at: int | None = None
     retrieved_at: int | None = None
-    stamp: int = 0
-    body_text: Raw | None = field(default=None, compare=False, repr=False)
+    newest_seen_at: int = 0
 
     @property
     def has_value(self) -> bool:
@@ -84,8 +74,6 @@ class Vehicle:
 
     def update_info(self, info: VehicleInfo) -> bool:
         """Take make, model and year from an event; return whether anything changed."""
-        if (info.make, info.model, info.year) == (self.make, self.model, self.year):
-            return False  # every delivery but the first: nothing new
         changed = False
         for name in ("make", "model", "year"):
             value = getattr(info, name)
@@ -120,13 +108,18 @@ class Vehicle:
 
 
 @dataclass(frozen=True, slots=True)
-class Applied:
-    """What one accepted event changed."""
+class Changes:
+    """What applying one event changed: what the runtime tells devices, entities, automations.
+
+    ``signals`` are the codes whose shown value, error or blocking changed; ``previous``
+    holds the body each of them had before (``None`` for none); ``first_values`` are the
+    signals that got a value for the first time.
+    """
 
     vehicle: Vehicle
     new_vehicle: bool = False
     info_changed: bool = False
-    changed: frozenset[str] = frozenset()
+    signals: frozenset[str] = frozenset()
     first_values: frozenset[str] = frozenset()
     previous: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     errors_changed: bool = False
@@ -136,14 +129,22 @@ class Applied:
 class Fleet:
     """All vehicles of one Smartcar application."""
 
-    def __init__(self) -> None:
-        """Start empty; ``load`` restores a stored fleet."""
-        self.vehicles: dict[str, Vehicle] = {}
+    def __init__(
+        self, vehicles: dict[str, Vehicle] | None = None, seen_events: Iterable[str] = ()
+    ) -> None:
+        """Hold ``vehicles`` and know ``seen_events`` (oldest first) as applied already."""
+        self.vehicles: dict[str, Vehicle] = {} if vehicles is None else vehicles
         self._seen: OrderedDict[str, None] = OrderedDict()
+        for event_id in seen_events:
+            self._remember(event_id)
 
     def seen(self, event_id: str | None) -> bool:
         """Whether an event with this id was applied already (retries reuse the id)."""
         return event_id is not None and event_id in self._seen
+
+    def recent_events(self, limit: int) -> list[str]:
+        """The ids of the newest ``limit`` events applied, oldest first."""
+        return list(self._seen)[-limit:]
 
     def _remember(self, event_id: str | None) -> None:
         if event_id is None:
@@ -152,10 +153,10 @@ class Fleet:
         if len(self._seen) > SEEN_EVENTS_LIMIT:
             self._seen.popitem(last=False)
 
-    def _duplicate(self, info: VehicleInfo) -> Applied:
+    def _duplicate(self, info: VehicleInfo) -> Changes:
         """A retry of an applied event changes nothing, even for a vehicle since removed."""
         vehicle = self.vehicles.get(info.id)
-        return Applied(vehicle=Vehicle(id=info.id) if vehicle is None else vehicle, duplicate=True)
+        return Changes(vehicle=Vehicle(id=info.id) if vehicle is None else vehicle, duplicate=True)
 
     def _vehicle(self, info: VehicleInfo) -> tuple[Vehicle, bool, bool]:
         vehicle = self.vehicles.get(info.id)
@@ -165,7 +166,7 @@ class Fleet:
             return vehicle, True, True
         return vehicle, False, vehicle.update_info(info)
 
-    def apply_state(self, event: VehicleState, now_ms: int) -> Applied:
+    def apply_state(self, event: VehicleState, now_ms: int) -> Changes:
         """Apply a VEHICLE_STATE; return the signals whose value or error changed."""
         if self.seen(event.event_id):
             return self._duplicate(event.vehicle)
@@ -175,22 +176,23 @@ class Fleet:
         changed: set[str] = set()
         first_values: set[str] = set()
         previous: dict[str, dict[str, Any] | None] = {}
-        held = vehicle.signals
-        blocked = vehicle.blocked
         delivered_at = event.delivered_at
+        held, blocked = vehicle.signals, vehicle.blocked
         for item in event.signal_objects:
-            code = item.code
-            state = held.get(code)
+            code = item.get("code")
+            state = held.get(code) if isinstance(code, str) else None
             if (
-                # Most signals of a delivery repeat the value held: only the time can move.
                 state is not None
-                and state.body_text == item.body
-                and state.error is None
+                and state.has_value
                 and code not in blocked
-                and (stamp := success_time(item)) is not None
+                and state.body == item.get("body")
+                and not signal_failed(item)
             ):
-                if (stamp := stamp or delivered_at or 0) > state.stamp:
-                    state.stamp = stamp
+                # The value shown, delivered again (most signals of a delivery): reading it
+                # in full would only move its ordering time.
+                oem_updated_at, retrieved_at = signal_times(item)
+                time = ordering_time(oem_updated_at, retrieved_at, delivered_at)
+                state.newest_seen_at = max(state.newest_seen_at, time)
                 continue
             signal = read_signal(item)
             if signal is None:
@@ -199,7 +201,7 @@ class Fleet:
             if state is None:
                 state = held[signal.code] = SignalState()
             old_body = state.body
-            if _apply_signal(state, signal, item.body, delivered_at):
+            if _apply_signal(state, signal, delivered_at):
                 changed.add(signal.code)
                 previous[signal.code] = old_body
                 if old_body is None and state.body is not None:
@@ -207,16 +209,16 @@ class Fleet:
             # A fresh value outranks a vehicle error that named this signal.
             if signal.error is None and blocked.pop(signal.code, None) is not None:
                 changed.add(signal.code)
-        return Applied(
+        return Changes(
             vehicle=vehicle,
             new_vehicle=new_vehicle,
             info_changed=info_changed,
-            changed=frozenset(changed),
+            signals=frozenset(changed),
             first_values=frozenset(first_values),
             previous=previous,
         )
 
-    def apply_error(self, event: VehicleError) -> Applied:
+    def apply_error(self, event: VehicleError) -> Changes:
         """Apply a VEHICLE_ERROR: open or clear each listed error.
 
         An open error that names signals makes those signals unavailable (a transient one,
@@ -247,175 +249,33 @@ class Fleet:
             for code in blocked_before.keys() | vehicle.blocked.keys()
             if blocked_before.get(code) != vehicle.blocked.get(code)
         }
-        return Applied(
+        return Changes(
             vehicle=vehicle,
             new_vehicle=new_vehicle,
             info_changed=info_changed,
-            changed=frozenset(changed),
+            signals=frozenset(changed),
             errors_changed=errors_before != vehicle.errors,
         )
 
-    # --- Storage -----------------------------------------------------------------------
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-safe snapshot of every vehicle's values, for Home Assistant's storage."""
-        return {
-            "vehicles": {
-                vehicle.id: {
-                    "make": vehicle.make,
-                    "model": vehicle.model,
-                    "year": vehicle.year,
-                    "last_delivery_at": vehicle.last_delivery_at,
-                    "signals": {
-                        code: _state_as_dict(state) for code, state in vehicle.signals.items()
-                    },
-                    "errors": [_error_as_dict(item) for item in vehicle.errors.values()],
-                    "blocked": {code: list(key) for code, key in vehicle.blocked.items()},
-                }
-                for vehicle in self.vehicles.values()
-            },
-            "recent_events": list(self._seen)[-STORED_EVENTS_LIMIT:],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> Fleet:
-        """Rebuild a fleet from ``as_dict`` output; malformed parts are skipped."""
-        fleet = cls()
-        if not isinstance(data, dict):
-            return fleet
-        for event_id in _list(data.get("recent_events"))[-STORED_EVENTS_LIMIT:]:
-            if isinstance(event_id, str):
-                fleet._remember(event_id)
-        for vehicle_id, stored in _dict(data.get("vehicles")).items():
-            if isinstance(stored, dict):
-                fleet.vehicles[vehicle_id] = _vehicle_from_dict(vehicle_id, stored)
-        return fleet
-
-
-def _vehicle_from_dict(vehicle_id: str, stored: dict[str, Any]) -> Vehicle:
-    """One stored vehicle; malformed parts are skipped."""
-    vehicle = Vehicle(
-        id=vehicle_id,
-        make=_text_or_none(stored.get("make")),
-        model=_text_or_none(stored.get("model")),
-        year=_int_or_none(stored.get("year")),
-        last_delivery_at=_int_or_none(stored.get("last_delivery_at")),
-    )
-    for code, signal in _dict(stored.get("signals")).items():
-        if isinstance(signal, dict):
-            vehicle.signals[code] = _state_from_dict(signal)
-    for error in _list(stored.get("errors")):
-        if isinstance(error, dict):
-            item = _error_from_dict(error)
-            vehicle.errors[(item.type, item.code)] = item
-    for code, key in _dict(stored.get("blocked")).items():
-        if _is_error_key(key):
-            vehicle.blocked[code] = (key[0], key[1])
-    return vehicle
-
-
-def ordering_time(signal: Signal, delivered_at: int | None) -> int:
-    """The time that orders values of one signal: car maker's, else Smartcar's, else delivery."""
-    return signal.oem_updated_at or signal.retrieved_at or delivered_at or 0
-
-
-def _apply_signal(
-    state: SignalState, signal: Signal, body_text: Raw, delivered_at: int | None
-) -> bool:
+def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) -> bool:
     """Fold one delivered signal into its state; return whether value or error changed."""
-    stamp = ordering_time(signal, delivered_at)
-    if stamp < state.stamp:
+    time = ordering_time(signal.oem_updated_at, signal.retrieved_at, delivered_at)
+    if time < state.newest_seen_at:
         return False  # older than what is held: out of order, never shown
     if signal.error is not None:
-        # Not stamped: the value that comes back after it is rarely newer than its delivery.
+        # Not counted as seen: the value that comes back after it is rarely newer than its
+        # delivery.
         if state.error == signal.error:
             return False
         state.error = signal.error
         return True
-    state.stamp = stamp
+    state.newest_seen_at = time
     error_cleared = state.error is not None
     state.error = None
-    if state.body_text != body_text:
-        # Copied: a decoded text is a view into the whole request body, kept alive by it.
-        state.body_text = body_text.copy()
     if signal.body == state.body:
         return error_cleared
     state.body = signal.body
     state.recorded_at = signal.oem_updated_at
     state.retrieved_at = signal.retrieved_at or delivered_at
     return True
-
-
-def _state_as_dict(state: SignalState) -> dict[str, Any]:
-    stored: dict[str, Any] = {key: getattr(state, key) for key in STORAGE_SIGNAL_KEYS}
-    if state.error is not None:
-        stored["error"] = {"type": state.error.type, "code": state.error.code}
-    return stored
-
-
-def _state_from_dict(stored: dict[str, Any]) -> SignalState:
-    error = stored.get("error")
-    return SignalState(
-        body=stored.get("body") if isinstance(stored.get("body"), dict) else None,
-        error=SignalError(
-            type=_text_or_none(error.get("type")), code=_text_or_none(error.get("code"))
-        )
-        if isinstance(error, dict)
-        else None,
-        recorded_at=_int_or_none(stored.get("recorded_at")),
-        retrieved_at=_int_or_none(stored.get("retrieved_at")),
-        stamp=_int_or_none(stored.get("stamp")) or 0,
-    )
-
-
-_ERROR_FIELDS: Final = (
-    "type",
-    "code",
-    "state",
-    "description",
-    "suggested_user_message",
-    "doc_url",
-    "resolution",
-)
-
-
-def _error_as_dict(item: VehicleErrorItem) -> dict[str, Any]:
-    stored: dict[str, Any] = {name: getattr(item, name) for name in _ERROR_FIELDS}
-    stored["signals"] = list(item.signals)
-    return stored
-
-
-def _error_from_dict(stored: dict[str, Any]) -> VehicleErrorItem:
-    values = {name: _text_or_none(stored.get(name)) for name in _ERROR_FIELDS}
-    signals = stored.get("signals")
-    return VehicleErrorItem(
-        **values,
-        signals=tuple(code for code in signals if isinstance(code, str))
-        if isinstance(signals, list)
-        else (),
-    )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _is_error_key(value: Any) -> bool:
-    """Whether a stored blocked entry is a ``[type, code]`` pair of texts or nulls."""
-    return (
-        isinstance(value, list)
-        and len(value) == 2  # noqa: PLR2004 (type, code)
-        and all(part is None or isinstance(part, str) for part in value)
-    )

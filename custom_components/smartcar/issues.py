@@ -7,39 +7,18 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
+from .vehicle_errors import is_actionable
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .fleet import Vehicle
-    from .protocol import VehicleErrorItem
 
 SIGNATURE_FAILURES: Final = "signature_failures"
 NOT_REPORTING: Final = "not_reporting"
 NO_PUBLIC_URL: Final = "no_public_url"
 VEHICLE_ERROR: Final = "vehicle_error"
 CONNECT_V2: Final = "connect_v2"
-
-# Vehicle errors only the owner can clear (sign in again, renew, enable remote access).
-ACTIONABLE_ERROR_CODES: Final = frozenset(
-    {
-        "ACCOUNT_ISSUE",
-        "AUTHENTICATION_FAILED",
-        "PERMISSION",
-        "SUBSCRIPTION",
-        "VIRTUAL_KEY_REQUIRED",
-        "REMOTE_ACCESS_DISABLED",
-    }
-)
-
-
-def is_actionable(item: VehicleErrorItem) -> bool:
-    """Whether a vehicle error needs the owner to act (and so gets a repair)."""
-    return (
-        item.code in ACTIONABLE_ERROR_CODES
-        or item.type == "PERMISSION"
-        or item.resolution == "REAUTHENTICATE"
-    )
 
 
 def entry_issue_id(kind: str, entry_id: str) -> str:

@@ -10,20 +10,20 @@ a JSON object.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 import hashlib
 import hmac
-from typing import Annotated, Any, Final, NamedTuple
+import math
+from typing import Any, Final
 
 import msgspec
 
 SIGNATURE_HEADER: Final = "SC-Signature"
 MAX_CHALLENGE_LENGTH: Final = 256
 FIRST_DELIVERY: Final = "FIRST_DELIVERY"
-# A signal's status on success, where it has one (live deliveries omit it).
-_SUCCESS: Final = {"value": "SUCCESS"}
-MODE_TEST: Final = "TEST"
-_NO_BODY: Final = msgspec.Raw()
+# A signal's status in error; a successful one says SUCCESS, or nothing (live deliveries).
+_FAILED: Final = ("ERROR", "UNAVAILABLE")
 
 type JSONObject = dict[str, Any]
 
@@ -35,64 +35,6 @@ class ProtocolError(ValueError):
         """Keep the short, data-free reason for the answer and diagnostics."""
         super().__init__(reason)
         self.reason = reason
-
-
-# --- Documents -------------------------------------------------------------------------
-#
-# A request body is decoded once, straight into these shapes. Only the containers a
-# delivery is walked through are typed; every other field is ``Any`` and read tolerantly
-# later. A signal's ``body`` stays undecoded (``msgspec.Raw``, its exact JSON text): most
-# signals of a delivery repeat the value already held, and comparing that text settles them
-# without building a single dict. ``gc=False``: these hold decoded JSON only, never cycles.
-
-
-class SignalMeta(msgspec.Struct, rename="camel", gc=False):
-    """A signal object's timestamps, in whichever names and shapes they came."""
-
-    oem_updated_at: Any = None
-    retrieved_at: Any = None
-    fetched_at: Any = None
-
-
-class SignalObject(msgspec.Struct, gc=False):
-    """One delivered signal object, unread: ``read_signal`` makes a ``Signal`` of it.
-
-    Its ``code`` is text, as delivered. An object without one is decoded the second way
-    (see ``load_object``), which takes the code from ``group`` and ``name`` or drops it.
-    """
-
-    code: Annotated[str, msgspec.Meta(min_length=1)]
-    body: msgspec.Raw = _NO_BODY
-    status: Any = None
-    meta: SignalMeta | None = None
-
-
-class Data(msgspec.Struct, gc=False):
-    """An envelope's ``data``."""
-
-    signals: list[SignalObject] = []
-    vehicle: Any = None
-    user: Any = None
-    errors: Any = None
-    triggers: Any = None
-    challenge: Any = None
-
-
-class Document(msgspec.Struct, rename="camel", gc=False):
-    """A request body that is a JSON object: an event envelope, as far as it is one."""
-
-    event_type: Any = None
-    event_id: Any = None
-    event_name: Any = None
-    vehicle_id: Any = None
-    data: Data = msgspec.field(default_factory=Data)
-    triggers: Any = None
-    meta: Any = None
-    payload: Any = None
-
-
-_decode_document = msgspec.json.Decoder(Document).decode
-_decode_any = msgspec.json.Decoder().decode
 
 
 # --- Signatures ------------------------------------------------------------------------
@@ -120,26 +62,18 @@ def signature_matches(token: str, body: bytes, header: str | None) -> bool:
 
 
 # --- Events ----------------------------------------------------------------------------
-#
-# Frozen records, built for every delivery: msgspec Structs, which build several times faster
-# than frozen dataclasses.
 
 
-class Verify(msgspec.Struct, frozen=True):
-    """A callback verification request (current ``data.challenge`` or legacy shape)."""
-
-    challenge: str
-    legacy: bool
-
-
-class SignalError(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SignalError:
     """Why Smartcar could not deliver one signal (``COMPATIBILITY``, ``PERMISSION``...)."""
 
     type: str | None
     code: str | None
 
 
-class Signal(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Signal:
     """One signal of a VEHICLE_STATE delivery, read with ``read_signal``.
 
     ``body`` is the signal's value object as delivered (``None`` when in error).
@@ -155,7 +89,8 @@ class Signal(NamedTuple):
     retrieved_at: int | None
 
 
-class Trigger(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class Trigger:
     """Why a delivery was sent: ``SIGNAL_UPDATED`` with a signal code, or ``FIRST_DELIVERY``."""
 
     type: str
@@ -167,7 +102,8 @@ class Trigger(msgspec.Struct, frozen=True):
         return self.signal or self.type
 
 
-class VehicleInfo(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class VehicleInfo:
     """The vehicle an event is about."""
 
     id: str
@@ -176,38 +112,27 @@ class VehicleInfo(msgspec.Struct, frozen=True):
     year: int | None
 
 
-class VehicleState(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class VehicleState:
     """A VEHICLE_STATE delivery: every selected signal, plus what triggered it.
 
-    ``signal_objects`` are the delivery's signal objects as they came, unread. A delivery
-    carries every selected signal and most repeat the value already held, so the fleet reads
-    into a ``Signal`` (``read_signal``) only those whose ``body`` text differs from it:
+    ``signal_objects`` are the delivery's signal objects as decoded, not yet read. A
+    delivery carries every selected signal and most repeat the value already held, so the
+    fleet reads into a ``Signal`` (``read_signal``) only those whose body differs from it:
     the cost of a delivery follows what changed, not how many signals it carries.
     """
 
     event_id: str | None
     vehicle: VehicleInfo
-    user_id: str | None
-    signal_objects: tuple[SignalObject, ...]
+    signal_objects: tuple[JSONObject, ...]
     triggers: tuple[Trigger, ...]
     delivered_at: int | None
     mode: str | None
 
-    @property
-    def signals(self) -> tuple[Signal, ...]:
-        """Every signal of the delivery, read (unreadable ones are skipped)."""
-        return tuple(
-            signal for item in self.signal_objects if (signal := read_signal(item)) is not None
-        )
 
-    @property
-    def first_delivery(self) -> bool:
-        """Whether this is the first delivery after the vehicle was subscribed."""
-        return any(trigger.type == FIRST_DELIVERY for trigger in self.triggers)
-
-
-class VehicleErrorItem(msgspec.Struct, frozen=True):
-    """One entry of a VEHICLE_ERROR's ``errors`` list."""
+@dataclass(frozen=True, slots=True)
+class VehicleErrorItem:
+    """One entry of a VEHICLE_ERROR's ``errors`` list (vehicle_errors.py says what it means)."""
 
     type: str | None
     code: str | None
@@ -224,82 +149,102 @@ class VehicleErrorItem(msgspec.Struct, frozen=True):
         return self.state == "RESOLVED"
 
 
-class VehicleError(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class VehicleError:
     """A VEHICLE_ERROR delivery."""
 
     event_id: str | None
     vehicle: VehicleInfo
-    user_id: str | None
     errors: tuple[VehicleErrorItem, ...]
-    delivered_at: int | None
     mode: str | None
 
 
-class UnknownEvent(msgspec.Struct, frozen=True):
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
     """A well-formed envelope of an event type this integration does not handle."""
-
-    event_id: str | None
-    event_type: str | None
-    mode: str | None
 
 
 type Event = VehicleState | VehicleError | UnknownEvent
 
 
-def load_object(body: bytes) -> Document:
-    """Decode a request body that must be one JSON object.
+# --- Bodies ----------------------------------------------------------------------------
 
-    Containers of an unexpected type (``data.signals`` that is not a list, a signal that is
-    not an object...) are dropped rather than refused: see ``_fitted``.
+_decode: Final = msgspec.json.Decoder().decode
+
+
+class _BeyondDouble:
+    """Stands for a JSON number no double can hold (``1e400``) in a body that has one."""
+
+
+_BEYOND_DOUBLE: Final = _BeyondDouble()
+
+
+def _float_or_beyond(text: str) -> float | _BeyondDouble:
+    number = float(text)
+    return number if math.isfinite(number) else _BEYOND_DOUBLE
+
+
+_decode_marking_beyond: Final = msgspec.json.Decoder(float_hook=_float_or_beyond).decode
+
+
+def load_object(body: bytes) -> JSONObject:
+    """Decode a request body that must be one JSON object, into plain Python objects.
+
+    Integers of any size are kept exactly. A number beyond a double's range makes the one
+    signal whose body holds it unreadable; anywhere else it makes the body no JSON.
     """
     try:
-        return _decode_document(body)
+        document = _decode(body)
     except msgspec.ValidationError:
-        pass  # JSON of another shape, or a number out of range: decoded again, untyped
+        # The only valid JSON an untyped decode refuses: a number beyond a double's range.
+        document = _without_signals_beyond_double(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as err:
         # msgspec reports bytes that are not UTF-8 inside a string as UnicodeDecodeError.
         raise ProtocolError("body is not JSON") from err
-    try:
-        document = _decode_any(body)
-    except msgspec.ValidationError as err:
-        raise ProtocolError("body is not JSON") from err  # a number beyond a double's range
     if not isinstance(document, dict):
         raise ProtocolError("body is not a JSON object")
-    return _decode_document(msgspec.json.encode(_fitted(document)))
+    return document
 
 
-def _fitted(document: JSONObject) -> JSONObject:
-    """``document`` without the containers that do not have the shape ``Document`` needs.
+def _without_signals_beyond_double(body: bytes) -> Any:
+    """The rare body with a number beyond a double's range, less the signals that hold one.
 
-    The rare path: a live delivery always fits. Dropping a misshapen part keeps the rest of
-    the delivery, as the tolerant parser always did.
+    Decoded a second time, with such numbers marked: a signal whose body holds one is
+    dropped (the rest of the delivery is kept); one anywhere else refuses the body.
     """
-    data = document.get("data")
-    if not isinstance(data, dict):
-        return {**document, "data": {}}
-    signals = [
-        {
-            **item,
-            "code": code,
-            "meta": item["meta"] if isinstance(item.get("meta"), dict) else None,
-        }
-        for item in _list(data.get("signals"))
-        if isinstance(item, dict) and (code := _code_of(item)) is not None
-    ]
-    return {**document, "data": {**data, "signals": signals}}
+    document = _decode_marking_beyond(body)
+    data = _obj(document.get("data")) if isinstance(document, dict) else {}
+    if isinstance(signals := data.get("signals"), list):
+        data["signals"] = [
+            item
+            for item in signals
+            if not (isinstance(item, dict) and _holds_beyond_double(item.get("body")))
+        ]
+    if _holds_beyond_double(document):
+        raise ProtocolError("body is not JSON")
+    return document
 
 
-def parse_verify(document: Document) -> Verify | None:
-    """Return the VERIFY request in ``document``, or ``None`` for any other event.
+def _holds_beyond_double(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_beyond_double(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_beyond_double(item) for item in value)
+    return value is _BEYOND_DOUBLE
+
+
+def parse_verify(document: JSONObject) -> str | None:
+    """The challenge of a VERIFY request (current or legacy shape); ``None`` for any other.
 
     Raises ProtocolError for a VERIFY whose challenge is missing, too long, or could be a
     JSON document: the answer is an HMAC with the same key as delivery signatures, so
     signing an attacker's JSON would forge a valid ``SC-Signature`` (PROTOCOL.md §2).
     """
-    if document.event_type == "VERIFY":
-        challenge, legacy = document.data.challenge, False
-    elif isinstance(document.event_name, str) and document.event_name.lower() == "verify":
-        challenge, legacy = _obj(document.payload).get("challenge"), True
+    event_name = document.get("eventName")
+    if document.get("eventType") == "VERIFY":
+        challenge = _obj(document.get("data")).get("challenge")
+    elif isinstance(event_name, str) and event_name.lower() == "verify":
+        challenge = _obj(document.get("payload")).get("challenge")
     else:
         return None
     if not isinstance(challenge, str) or not challenge:
@@ -308,51 +253,102 @@ def parse_verify(document: Document) -> Verify | None:
         raise ProtocolError("challenge too long")
     if challenge.lstrip()[:1] in ("{", "[") or '"eventType"' in challenge:
         raise ProtocolError("challenge looks like a JSON document")
-    return Verify(challenge=challenge, legacy=legacy)
+    return challenge
 
 
-def verify_answer(token: str, verify: Verify) -> JSONObject:
+def verify_answer(token: str, challenge: str) -> JSONObject:
     """The JSON body that proves to Smartcar that this receiver holds the token."""
-    return {"challenge": smartcar_hmac(token, verify.challenge.encode())}
+    return {"challenge": smartcar_hmac(token, challenge.encode())}
 
 
-def parse_event(document: Document) -> Event:
+def parse_event(document: JSONObject) -> Event:
     """Turn a signed, non-VERIFY envelope into a typed event."""
-    event_type = _str(document.event_type)
-    meta = _obj(document.meta)
-    event_id = _str(document.event_id)
-    mode = _str(meta.get("mode"))
+    event_type = document.get("eventType")
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
-        return UnknownEvent(event_id=event_id, event_type=event_type, mode=mode)
-    data = document.data
+        return UnknownEvent()
+    event_id = _str(document.get("eventId"))
+    meta = _obj(document.get("meta"))
+    mode = _str(meta.get("mode"))
+    data = _obj(document.get("data"))
     vehicle = _vehicle(document, data)
-    user_id = _str(_obj(data.user).get("id"))
-    delivered_at = parse_timestamp(meta.get("deliveredAt"))
     if event_type == "VEHICLE_ERROR":
         return VehicleError(
             event_id=event_id,
             vehicle=vehicle,
-            user_id=user_id,
             errors=tuple(
-                _error_item(item) for item in _list(data.errors) if isinstance(item, dict)
+                _error_item(item) for item in _list(data.get("errors")) if isinstance(item, dict)
             ),
-            delivered_at=delivered_at,
             mode=mode,
         )
-    triggers = document.triggers
+    triggers = document.get("triggers")
     if triggers is None:
-        triggers = data.triggers
+        triggers = data.get("triggers")
     return VehicleState(
         event_id=event_id,
         vehicle=vehicle,
-        user_id=user_id,
-        signal_objects=tuple(data.signals),
+        signal_objects=tuple(
+            [item for item in _list(data.get("signals")) if isinstance(item, dict)]
+        ),
         triggers=tuple(
             trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None
         ),
-        delivered_at=delivered_at,
+        delivered_at=parse_timestamp(meta.get("deliveredAt")),
         mode=mode,
     )
+
+
+# --- Signals and their times -------------------------------------------------------------
+
+
+def read_signal(item: JSONObject) -> Signal | None:
+    """Read one delivered signal object, in any of its shapes; ``None`` without a code."""
+    code = _code_of(item)
+    if code is None:
+        return None
+    body = item.get("body")
+    status = _obj(item.get("status"))
+    error: SignalError | None = None
+    failed = signal_failed(item)
+    if failed or not isinstance(body, dict):
+        details = _obj(status.get("error"))
+        # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
+        error = SignalError(
+            type=_str(details.get("type"))
+            or (_str(status.get("value")) if failed else None)
+            or "UNAVAILABLE",
+            code=_str(details.get("code")),
+        )
+        body = None
+    oem_updated_at, retrieved_at = signal_times(item)
+    return Signal(code, body, error, oem_updated_at, retrieved_at)
+
+
+def signal_failed(item: JSONObject) -> bool:
+    """Whether a signal object's status says Smartcar could not deliver it."""
+    status = item.get("status")
+    return isinstance(status, dict) and status.get("value") in _FAILED
+
+
+def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
+    """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
+    meta = item.get("meta")
+    if not isinstance(meta, dict):
+        return None, None
+    retrieved_at = meta.get("retrievedAt")
+    if retrieved_at is None:
+        retrieved_at = meta.get("fetchedAt")
+    return parse_timestamp(meta.get("oemUpdatedAt")), parse_timestamp(retrieved_at)
+
+
+def ordering_time(
+    oem_updated_at: int | None, retrieved_at: int | None, delivered_at: int | None
+) -> int:
+    """The time that orders values of one signal; 0 when none is known.
+
+    The car maker's time, else Smartcar's, else the delivery's: a value is never replaced
+    by one the car recorded earlier, whenever Smartcar fetched or delivered it.
+    """
+    return oem_updated_at or retrieved_at or delivered_at or 0
 
 
 def parse_timestamp(value: Any) -> int | None:
@@ -360,9 +356,9 @@ def parse_timestamp(value: Any) -> int | None:
 
     An ISO string without an offset is read as UTC, never in the host's local time zone.
     """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value or None  # the live shape
+    if isinstance(value, float):
         return int(value) or None
     if isinstance(value, str) and value:
         try:
@@ -375,67 +371,6 @@ def parse_timestamp(value: Any) -> int | None:
     return None
 
 
-def read_signal(item: SignalObject) -> Signal | None:
-    """Read one delivered signal object, in any of its shapes.
-
-    ``None`` for one that cannot be read: without a code, or with a body that holds a number
-    no double can (the body text is only decoded here, for a signal that changed).
-    """
-    try:
-        body = _decode_any(item.body) if item.body else None
-    except msgspec.ValidationError:
-        return None  # a number beyond a double's range: unreadable, so it changes nothing
-    status = _obj(item.status)
-    error: SignalError | None = None
-    failed = status.get("value") in ("ERROR", "UNAVAILABLE")
-    if failed or not isinstance(body, dict):
-        details = _obj(status.get("error"))
-        # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
-        error = SignalError(
-            type=_str(details.get("type"))
-            or (_str(status.get("value")) if failed else None)
-            or "UNAVAILABLE",
-            code=_str(details.get("code")),
-        )
-        body = None
-    oem_updated_at, retrieved_at = signal_times(item)
-    return Signal(item.code.lower(), body, error, oem_updated_at, retrieved_at)
-
-
-def success_time(item: SignalObject) -> int | None:
-    """The newest known time of a signal object that succeeded; ``None`` if it did not.
-
-    Car maker's time, else Smartcar's, 0 when it has neither. This is all a delivery that
-    repeats a held value (the same ``body`` text) can change, and it runs for nearly every
-    signal of every delivery: the live shape, an integer car maker's time, is settled first.
-    """
-    if item.status is not None and item.status != _SUCCESS:
-        return None
-    meta = item.meta
-    if meta is None:
-        return 0
-    if type(oem_updated_at := meta.oem_updated_at) is int and oem_updated_at:
-        return oem_updated_at
-    oem_updated_at, retrieved_at = signal_times(item)
-    return oem_updated_at or retrieved_at or 0
-
-
-def signal_times(item: SignalObject) -> tuple[int | None, int | None]:
-    """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
-    meta = item.meta
-    if meta is None:
-        return None, None
-    oem_updated_at = meta.oem_updated_at
-    retrieved_at = meta.retrieved_at
-    if retrieved_at is None:
-        retrieved_at = meta.fetched_at
-    # Integers are the live shape: taken as they are, without the tolerant parse.
-    return (
-        oem_updated_at or None if type(oem_updated_at) is int else parse_timestamp(oem_updated_at),
-        retrieved_at or None if type(retrieved_at) is int else parse_timestamp(retrieved_at),
-    )
-
-
 def signal_code(group: str, name: str) -> str:
     """The kebab-case code of a signal from its PascalCase group and name."""
     return f"{group}-{name}".lower()
@@ -444,9 +379,9 @@ def signal_code(group: str, name: str) -> str:
 # --- Helpers ---------------------------------------------------------------------------
 
 
-def _vehicle(document: Document, data: Data) -> VehicleInfo:
-    vehicle = _obj(data.vehicle)
-    vehicle_id = _str(vehicle.get("id")) or _str(document.vehicle_id)
+def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
+    vehicle = _obj(data.get("vehicle"))
+    vehicle_id = _str(vehicle.get("id")) or _str(document.get("vehicleId"))
     if not vehicle_id:
         raise ProtocolError("event without a vehicle id")
     year = vehicle.get("year")

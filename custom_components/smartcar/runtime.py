@@ -15,7 +15,6 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -26,11 +25,9 @@ from .const import (
     EVENT_DELIVERY,
     LOGGER,
     RECENT_DELIVERIES,
-    SAVE_DELAY_SECONDS,
     SIGNATURE_FAILURES_FOR_REPAIR,
-    STORAGE_VERSION,
 )
-from .fleet import Applied, Fleet, Vehicle
+from .fleet import Changes, Fleet, Vehicle
 from .issues import (
     NOT_REPORTING,
     SIGNATURE_FAILURES,
@@ -41,6 +38,7 @@ from .issues import (
 )
 from .protocol import Event, UnknownEvent, VehicleError, VehicleState
 from .signals import display_make
+from .store import FleetStore, fleet_store
 from .transitions import TRANSITION_SIGNALS, detect
 
 if TYPE_CHECKING:
@@ -80,7 +78,7 @@ class SmartcarRuntime:
     """Everything one config entry needs while it runs (its ``runtime_data``)."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, fleet: Fleet, store: Store[Any]
+        self, hass: HomeAssistant, entry: ConfigEntry, fleet: Fleet, store: FleetStore
     ) -> None:
         """Wire a loaded fleet to its storage; use ``async_load`` to build one."""
         self.hass = hass
@@ -102,7 +100,6 @@ class SmartcarRuntime:
         self._not_reporting: set[str] = set()
         self._reporting: dict[str, bool] = {}
         self._device_infos: dict[str, DeviceInfo] = {}
-        self._save_pending = False
         self.signature_failures = 0
         self.last_verified_at: datetime | None = None
 
@@ -110,7 +107,7 @@ class SmartcarRuntime:
     async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry) -> SmartcarRuntime:
         """Load the entry's stored values so entities show them before any delivery."""
         store = fleet_store(hass, entry.entry_id)
-        fleet = Fleet.from_dict(await store.async_load())
+        fleet = await store.async_load()
         runtime = cls(hass, entry, fleet, store)
         for vehicle in fleet.vehicles.values():
             runtime._update_device(vehicle)
@@ -233,53 +230,53 @@ class SmartcarRuntime:
         if event.mode == "TEST":
             return "ignored"
         if isinstance(event, VehicleState):
-            applied = self.fleet.apply_state(event, _now_ms())
+            changes = self.fleet.apply_state(event, _now_ms())
         else:
-            applied = self.fleet.apply_error(event)
-        if applied.duplicate:
+            changes = self.fleet.apply_error(event)
+        if changes.duplicate:
             return "duplicate"
-        self._publish(applied, event)
+        self._publish(changes, event)
         return "applied"
 
-    def _publish(self, applied: Applied, event: VehicleState | VehicleError) -> None:
+    def _publish(self, changes: Changes, event: VehicleState | VehicleError) -> None:
         """Tell devices, new entities, changed entities and automations what changed."""
-        vehicle = applied.vehicle
-        if applied.new_vehicle or applied.info_changed or applied.changed & DEVICE_SIGNALS:
+        vehicle = changes.vehicle
+        if changes.new_vehicle or changes.info_changed or changes.signals & DEVICE_SIGNALS:
             self._update_device(vehicle)
         new: Collection[str | None] = (
-            {*VEHICLE_TOPICS, *applied.first_values}
-            if applied.new_vehicle
-            else applied.first_values
+            {*VEHICLE_TOPICS, *changes.first_values}
+            if changes.new_vehicle
+            else changes.first_values
         )
         if new:
             for signals_listener in self._signals_listeners:
                 signals_listener(vehicle, new)
-        for code in applied.changed:
+        for code in changes.signals:
             self._notify(vehicle.id, code)
         is_state = isinstance(event, VehicleState)
         if is_state:
             self._notify(vehicle.id, DELIVERY)
-        if is_state or applied.errors_changed:
+        if is_state or changes.errors_changed:
             self._check_reporting(vehicle.id)
-        if applied.errors_changed:
+        if changes.errors_changed:
             self._notify(vehicle.id, STATUS)
             async_sync_vehicle_errors(self.hass, vehicle, self.vehicle_name(vehicle))
-        transitions = self._fire_transitions(applied) if is_state else []
+        transitions = self._fire_transitions(changes) if is_state else []
         self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
-        self._schedule_save()
+        self._store.schedule_save()
 
     def _notify(self, vehicle_id: str, code: str | None) -> None:
         for listener in self._listeners.get((vehicle_id, code), ()):
             listener()
 
-    def _fire_transitions(self, applied: Applied) -> list[str]:
-        if applied.changed.isdisjoint(TRANSITION_SIGNALS):
+    def _fire_transitions(self, changes: Changes) -> list[str]:
+        if changes.signals.isdisjoint(TRANSITION_SIGNALS):
             return []  # most deliveries: no signal that names a transition changed
-        vehicle = applied.vehicle
+        vehicle = changes.vehicle
         transitions = detect(
-            (code, applied.previous[code], vehicle.signals[code].body)
-            for code in applied.changed & TRANSITION_SIGNALS
-            if code in applied.previous
+            (code, changes.previous[code], vehicle.signals[code].body)
+            for code in changes.signals & TRANSITION_SIGNALS
+            if code in changes.previous
         )
         for transition in transitions:
             for listener in self._transition_listeners.get(vehicle.id, ()):
@@ -364,24 +361,9 @@ class SmartcarRuntime:
             cancel()
         self._stale_timers.clear()
 
-    def _schedule_save(self) -> None:
-        """Save within SAVE_DELAY_SECONDS of the first unsaved change.
-
-        Store.async_delay_save alone postpones the write on every call, so a steady stream
-        of deliveries would never be saved; one pending save at a time keeps the file at
-        most the delay behind.
-        """
-        if not self._save_pending:
-            self._save_pending = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY_SECONDS)
-
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_pending = False
-        return self.fleet.as_dict()
-
     async def async_flush(self) -> None:
         """Write the fleet now (on unload), instead of within the save delay."""
-        await self._store.async_save(self.fleet.as_dict())
+        await self._store.async_flush()
 
     @callback
     def async_forget_vehicle(self, vehicle_id: str) -> None:
@@ -401,7 +383,7 @@ class SmartcarRuntime:
             active=False,
             translation_key=NOT_REPORTING,
         )
-        self._schedule_save()
+        self._store.schedule_save()
 
     # --- Devices ------------------------------------------------------------------------
 
@@ -428,11 +410,6 @@ class SmartcarRuntime:
             serial_number=_text(vehicle.value(VIN)) or self._listed_vins.get(vehicle.id),
         )
         self._device_ids[vehicle.id] = device.id
-
-
-def fleet_store(hass: HomeAssistant, entry_id: str) -> Store[Any]:
-    """The storage file holding one entry's latest values."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
 
 
 def _text(body: dict[str, Any] | None) -> str | None:
