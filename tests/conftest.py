@@ -26,9 +26,9 @@ from homeassistant.setup import async_setup_component
 # loads this checkout's integration.
 import custom_components  # noqa: F401
 from custom_components.smartcar import PLATFORMS
-from custom_components.smartcar.config_flow import token_unique_id
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar.protocol import smartcar_hmac
+from custom_components.smartcar.unique_ids import webhook_unique_id
 
 from .deprecations import reports_deprecation
 from .payloads import ALL_SIGNALS
@@ -199,8 +199,9 @@ def config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="Smartcar",
         data={CONF_MANAGEMENT_TOKEN: TOKEN, CONF_WEBHOOK_ID: WEBHOOK_ID},
-        unique_id=token_unique_id(TOKEN),
+        unique_id=webhook_unique_id(WEBHOOK_ID),
         entry_id="01JSMARTCAR0000000000000000",
+        minor_version=2,
     )
 
 

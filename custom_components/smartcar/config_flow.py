@@ -39,11 +39,7 @@ from .credentials import (
 from .options_flow import SmartcarOptionsFlow
 from .setup_flow import SmartcarSetupFlow
 from .subscriptions import VehicleSubscriptions, vehicle_label
-from .unique_ids import (
-    MINOR_VERSION,
-    VERSION,
-    token_unique_id,  # noqa: F401 (tests/conftest.py imports it from here)
-)
+from .unique_ids import MINOR_VERSION, VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
