@@ -22,7 +22,8 @@ from .account import (
 from .callback_url import async_delete_cloudhooks, async_watch_callback_url
 from .const import CONF_ERROR_WEBHOOK_ID, DOMAIN
 from .issues import CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, entry_issue_id
-from .runtime import SmartcarRuntime, fleet_store
+from .runtime import SmartcarRuntime
+from .store import fleet_store
 from .webhook import SmartcarWebhook
 
 if TYPE_CHECKING:
