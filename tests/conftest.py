@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from enum import Enum
 import json
 from pathlib import Path
 from types import ModuleType
@@ -115,8 +116,15 @@ class CloudNotConnected(CloudNotAvailable):
     """Stand-in for Home Assistant Cloud's exception of the same name."""
 
 
+class CloudConnectionState(Enum):
+    """Stand-in for Home Assistant Cloud's enum of the same name."""
+
+    CLOUD_CONNECTED = "cloud_connected"
+    CLOUD_DISCONNECTED = "cloud_disconnected"
+
+
 def mock_cloud_module(*, subscribed: bool) -> ModuleType:
-    """Home Assistant Cloud's public API, mocked.
+    """Home Assistant Cloud's public API, mocked: not connected, and never reporting a change.
 
     The real component imports most of Home Assistant's voice stack, which the test
     environment does not install; the integration uses only these functions.
@@ -124,8 +132,12 @@ def mock_cloud_module(*, subscribed: bool) -> ModuleType:
     cloud = ModuleType("homeassistant.components.cloud")
     cloud.CloudNotAvailable = CloudNotAvailable  # type: ignore[attr-defined]
     cloud.CloudNotConnected = CloudNotConnected  # type: ignore[attr-defined]
+    cloud.CloudConnectionState = CloudConnectionState  # type: ignore[attr-defined]
     cloud.async_active_subscription = MagicMock(return_value=subscribed)  # type: ignore[attr-defined]
+    cloud.async_is_connected = MagicMock(return_value=False)  # type: ignore[attr-defined]
+    cloud.async_listen_connection_change = MagicMock(return_value=lambda: None)  # type: ignore[attr-defined]
     cloud.async_create_cloudhook = AsyncMock()  # type: ignore[attr-defined]
+    cloud.async_get_or_create_cloudhook = AsyncMock()  # type: ignore[attr-defined]
     cloud.async_delete_cloudhook = AsyncMock()  # type: ignore[attr-defined]
     return cloud
 

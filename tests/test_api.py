@@ -45,7 +45,7 @@ from custom_components.smartcar.api import (
     SmartcarVehicle,
     is_transient_status,
 )
-from custom_components.smartcar.protocol import VehicleState, load_object, parse_event
+from custom_components.smartcar.protocol import VehicleState, load_object, parse_event, read_signal
 
 from .conftest import EV_ID, ICE_ID
 from .smartcar_api import (
@@ -1635,7 +1635,11 @@ async def test_signals_read_by_the_webhook_path(
     }
     event = parse_event(load_object(json.dumps(envelope).encode()))
     assert isinstance(event, VehicleState)
-    read = {signal.code: signal for signal in event.signals}
+    read = {
+        signal.code: signal
+        for item in event.signal_objects
+        if (signal := read_signal(item)) is not None
+    }
     assert read["tractionbattery-stateofcharge"].body == {"value": 71, "unit": "percent"}
     assert read["tractionbattery-stateofcharge"].oem_updated_at == 1_764_576_000_000
     assert read["charge-ischarging"].oem_updated_at == 1_764_576_000_000

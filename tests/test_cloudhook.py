@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import Enum
 import logging
 import sys
 from unittest.mock import AsyncMock, MagicMock, patch
@@ -23,20 +22,13 @@ from custom_components.smartcar.const import (
     DOMAIN,
 )
 
-from .conftest import WEBHOOK_ID, CloudNotConnected, mock_cloud_module
+from .conftest import WEBHOOK_ID, CloudConnectionState, CloudNotConnected, mock_cloud_module
 
 STORED_URL = "https://hooks.nabu.casa/stored"
 NEW_URL = f"https://hooks.nabu.casa/new-{WEBHOOK_ID}"
 ERROR_WEBHOOK_ID = "error-webhook-id"
 EXTERNAL_URL = "https://car.example.org"
 CONNECTION_CHANGED = "test_cloud_connection_state"
-
-
-class CloudConnectionState(Enum):
-    """Stand-in for Home Assistant Cloud's enum of the same name."""
-
-    CLOUD_CONNECTED = "cloud_connected"
-    CLOUD_DISCONNECTED = "cloud_disconnected"
 
 
 class FakeCloud:
@@ -60,7 +52,6 @@ class FakeCloud:
         self.module = mock_cloud_module(subscribed=True)
         self.subscribed: MagicMock = self.module.async_active_subscription  # type: ignore[attr-defined]
         vars(self.module).update(
-            CloudConnectionState=CloudConnectionState,
             async_is_connected=lambda _hass: self.connected,
             async_listen_connection_change=self.listen,
             async_get_or_create_cloudhook=self.get_or_create,

@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
 from .conftest import (
     EV_ID,
@@ -118,3 +119,24 @@ async def test_unchanged_delivery_writes_no_state(
     assert sorted(event.data["entity_id"] for event in writes) == [
         "sensor.blue_thunder_battery",
     ]
+
+
+async def test_the_cars_battery_is_its_only_battery(hass: HomeAssistant, post: Post) -> None:
+    """The device page's battery badge (its first battery-class entity) is the car's charge.
+
+    Of a vehicle delivering every signal, only the traction battery is of device class
+    battery; the 12 V battery is a diagnostic percentage. The location is a main entity.
+    """
+    await post(all_signals())
+    batteries = [
+        state.entity_id
+        for state in hass.states.async_all()
+        if state.attributes.get("device_class") == "battery"
+    ]
+    assert batteries == ["sensor.blue_thunder_battery"]
+    assert (
+        hass.states.get("sensor.blue_thunder_12_v_battery").attributes["unit_of_measurement"] == "%"
+    )
+    entry = er.async_get(hass).async_get("device_tracker.blue_thunder_location")
+    assert entry is not None
+    assert entry.entity_category is None

@@ -115,27 +115,6 @@ async def test_last_update_follows_deliveries(
     assert hass.states.get("sensor.kia_ev6_last_update").state == "2025-12-29T08:25:00+00:00"
 
 
-async def test_the_cars_battery_is_its_only_battery(hass: HomeAssistant, post: Post) -> None:
-    """The device page's battery badge (its first battery-class entity) is the car's charge.
-
-    Of a vehicle delivering every signal, only the traction battery is of device class
-    battery; the 12 V battery is a diagnostic percentage. The location is a main entity.
-    """
-    await post(all_signals())
-    batteries = [
-        state.entity_id
-        for state in hass.states.async_all()
-        if state.attributes.get("device_class") == "battery"
-    ]
-    assert batteries == ["sensor.blue_thunder_battery"]
-    assert (
-        hass.states.get("sensor.blue_thunder_12_v_battery").attributes["unit_of_measurement"] == "%"
-    )
-    entry = er.async_get(hass).async_get("device_tracker.blue_thunder_location")
-    assert entry is not None
-    assert entry.entity_category is None
-
-
 async def test_statistics_only_for_quantities_people_graph(hass: HomeAssistant, post: Post) -> None:
     """Long-term statistics for charge, range, fuel, distance, energy and temperatures.
 

@@ -6,9 +6,7 @@ of their webhook (Connect entries on API v3 keep theirs).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,10 +17,8 @@ from homeassistant.const import CONF_NAME, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
-import custom_components.smartcar as integration_module
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar.unique_ids import (
-    async_migrate_entry,
     token_unique_id,
     webhook_unique_id,
 )
@@ -36,16 +32,6 @@ from .smartcar_api import (
 )
 
 OTHER_TOKEN = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-
-
-@pytest.fixture(autouse=True)
-def migration() -> Iterator[None]:
-    """Home Assistant finds the migration where it looks for it, in the integration's module.
-
-    (A no-op once __init__.py exports it itself.)
-    """
-    with patch.object(integration_module, "async_migrate_entry", async_migrate_entry, create=True):
-        yield
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from .const import CONF_ERROR_WEBHOOK_ID, DOMAIN
 from .issues import CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, entry_issue_id
 from .runtime import SmartcarRuntime
 from .store import fleet_store
+from .unique_ids import async_migrate_entry as async_migrate_to_stable_id
 from .webhook import SmartcarWebhook
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     async_watch_callback_url(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Entries of minor version 1 get the unique id a new token keeps (unique_ids.py)."""
+    return await async_migrate_to_stable_id(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:

@@ -202,13 +202,13 @@ def _signal(vehicle: Vehicle, code: str, now_ms: int) -> dict[str, Any]:
 def _age(state: SignalState | None, now_ms: int) -> int | None:
     """Seconds since the newest time known for a signal's value; ``None`` without one.
 
-    The time is the car maker's, else Smartcar's, else the delivery's (``stamp``). An
+    The time is the car maker's, else Smartcar's, else the delivery's (``newest_seen_at``). An
     error carries no time of its own, so a signal in error shows the age of the value it
     still holds, if any. A negative age means the car's clock is ahead of this one.
     """
-    if state is None or not state.stamp:
+    if state is None or not state.newest_seen_at:
         return None
-    return round((now_ms - state.stamp) / 1000)
+    return round((now_ms - state.newest_seen_at) / 1000)
 
 
 def _redact(data: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from .fleet import SignalState, Vehicle
     from .roles import Role
     from .runtime import SmartcarRuntime
+
+
+# The attributes of every signal entity: when the car maker recorded its value, and when
+# Smartcar fetched it.
+VALUE_TIMES: Final = ("recorded_at", "retrieved_at")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +95,9 @@ class SmartcarEntity(Entity):
     entity_description: SmartcarEntityDescription
     _attr_has_entity_name = True
     _attr_should_poll = False
+    # Shown with the value, not kept in the recorder: each would be a new attributes row
+    # with every change of the value, for times the state's own history already tells.
+    _unrecorded_attributes = frozenset(VALUE_TIMES)
 
     def __init__(
         self,
@@ -168,7 +176,7 @@ class SmartcarEntity(Entity):
 
 def value_times(state: SignalState) -> dict[str, Any]:
     """The attributes every signal entity carries: when its value was recorded and fetched."""
-    return {"recorded_at": _iso(state.recorded_at), "retrieved_at": _iso(state.retrieved_at)}
+    return dict(zip(VALUE_TIMES, (_iso(state.recorded_at), _iso(state.retrieved_at)), strict=True))
 
 
 def _iso(milliseconds: int | None) -> str | None:
