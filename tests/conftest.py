@@ -199,8 +199,8 @@ def no_setup() -> Iterator[None]:
 
 @pytest.fixture
 def fast_retries() -> Iterator[None]:
-    """Retries without waiting (the client's backoff is tested in test_api.py)."""
-    with patch("custom_components.smartcar.api.BACKOFF_SECONDS", 0):
+    """Retries without waiting (the client's backoff is tested in api/test_transport.py)."""
+    with patch("custom_components.smartcar.api_transport.BACKOFF_SECONDS", 0):
         yield
 
 

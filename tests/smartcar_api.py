@@ -19,12 +19,8 @@ from yarl import URL
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from custom_components.smartcar.api import (
-    DEFAULT_SCOPES,
-    MANAGEMENT_API_URL,
-    TOKEN_URL,
-    VEHICLE_API_URL,
-)
+from custom_components.smartcar.api import DEFAULT_SCOPES
+from custom_components.smartcar.api_hosts import MANAGEMENT_API_URL, TOKEN_URL, VEHICLE_API_URL
 from custom_components.smartcar.const import (
     CONF_APPLICATION_ID,
     CONF_MANAGEMENT_TOKEN,

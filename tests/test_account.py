@@ -23,7 +23,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 
 from custom_components.smartcar.account import application_token
-from custom_components.smartcar.api import TOKEN_URL
+from custom_components.smartcar.api_hosts import TOKEN_URL
 from custom_components.smartcar.const import CONF_VEHICLES, DOMAIN
 
 from .conftest import (

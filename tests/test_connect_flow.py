@@ -27,7 +27,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.network import NoURLAvailableError
 
-from custom_components.smartcar.api import AUTHORIZE_URL, DEFAULT_SCOPES, TOKEN_URL
+from custom_components.smartcar.api import DEFAULT_SCOPES
+from custom_components.smartcar.api_hosts import AUTHORIZE_URL, TOKEN_URL
 from custom_components.smartcar.connect import CALLBACK_PATH
 from custom_components.smartcar.const import (
     CONF_APPLICATION_ID,

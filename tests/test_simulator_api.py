@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from custom_components.smartcar.api import ApplicationToken, SmartcarClient, SmartcarVehicle
+from custom_components.smartcar.api import SmartcarClient, SmartcarVehicle
+from custom_components.smartcar.api_token import ApplicationToken
 import simulator
 from simulator.api import (
     APPLICATION_ID,

@@ -1,7 +1,7 @@
 """A Smartcar Connect entry's side at Smartcar: its API client, devices and subscriptions.
 
 API v3 entries keep the application's API credentials and the user's id; the application
-token (api.ApplicationToken) lives in memory, one per API client. Nothing is polled: the
+token (api_token.ApplicationToken) lives in memory, one per API client. Nothing is polled: the
 API is called at setup (the token, as setup's test), by the flows, and to unsubscribe.
 
 Entries made on API v2 (an OAuth token in the data, no Application ID) keep receiving
@@ -26,14 +26,9 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.hass_dict import HassKey
 
-from .api import (
-    DEFAULT_SCOPES,
-    ApplicationToken,
-    SmartcarAuthError,
-    SmartcarClient,
-    SmartcarError,
-    SmartcarVehicle,
-)
+from .api import DEFAULT_SCOPES, SmartcarClient, SmartcarVehicle
+from .api_errors import SmartcarAuthError, SmartcarError
+from .api_token import ApplicationToken
 from .const import (
     CONF_APPLICATION_ID,
     CONF_SCOPES,

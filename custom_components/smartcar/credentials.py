@@ -14,7 +14,7 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 
 from .account import application_token, is_connect_v3
-from .api import SmartcarAuthError, SmartcarError
+from .api_errors import SmartcarAuthError, SmartcarError
 from .compat import vol
 from .const import CONF_APPLICATION_ID, CONF_MANAGEMENT_TOKEN, DOMAIN, LOGGER
 

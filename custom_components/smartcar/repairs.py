@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.repairs import RepairsFlow
 
 from .account import is_connect_v2, smartcar_client, v3_data
-from .api import SmartcarError
+from .api_errors import SmartcarError
 from .const import CONF_APPLICATION_ID, CONF_MANAGEMENT_TOKEN, CONF_USER_ID, DASHBOARD_URL, LOGGER
 from .credentials import (
     TOKEN_SCHEMA,

@@ -17,7 +17,7 @@ from homeassistant.helpers.selector import (
     SelectSelectorMode,
 )
 
-from .api import (
+from .api_errors import (
     SmartcarAccountError,
     SmartcarAuthError,
     SmartcarBillingError,
