@@ -73,6 +73,91 @@ def error_body(
     }
 
 
+def documented_error_body(
+    error_type: str,
+    code: str | None = None,
+    status: int = 400,
+    *,
+    resolution: str | None = None,
+    user_message: str | None = None,
+    request_id: str = "req-in-body",
+) -> dict[str, Any]:
+    """An error answer with the fields Smartcar's error reference lists (description, ...)."""
+    return {
+        "type": error_type,
+        "code": code,
+        "description": f"{error_type} (invented description)",
+        "docURL": "https://smartcar.com/docs/errors",
+        "statusCode": status,
+        "requestId": request_id,
+        "resolution": {"type": resolution},
+        "suggestedUserMessage": user_message,
+        "detail": [],
+    }
+
+
+def command_url(vehicle_id: str, command: str) -> str:
+    """``POST /vehicles/{id}/commands/{command}`` (``security/lock``, ``charge/set-limit``)."""
+    return f"{VEHICLE_API_URL}/vehicles/{vehicle_id}/commands/{command}"
+
+
+def command_execution(
+    command: str,
+    *,
+    status: str | None = "SUCCESS",
+    mode: str = "sync",
+    parameters: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A command's answer: ``data`` a ``command-execution`` (as the set-limit page shows)."""
+    attributes: dict[str, Any] = {
+        "commandType": command.replace("/", "-"),
+        "status": {"value": status, **({"error": error} if error else {})},
+        "executionMode": mode,
+    }
+    if parameters is not None:
+        attributes["parameters"] = parameters
+    return {
+        "data": {
+            "id": "exec_9876543210",
+            "type": "command-execution",
+            "attributes": attributes,
+            "meta": {
+                "executedAt": "2026-12-01T12:00:00Z",
+                "completedAt": "2026-12-01T12:00:02Z",
+                "durationInSeconds": 2,
+            },
+        }
+    }
+
+
+def mock_command(
+    aioclient_mock: AiohttpClientMocker,
+    command: str,
+    *,
+    vehicle_id: str = EV_ID,
+    status: int = 200,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Smartcar answering a command (200 executed by default); its address.
+
+    A 202's default body says the execution is still PENDING (a value Smartcar's documents
+    do not show: only SUCCESS is).
+    """
+    url = command_url(vehicle_id, command)
+    if json is None and status < 300:
+        sync = status == 200
+        json = command_execution(
+            command, status="SUCCESS" if sync else "PENDING", mode="sync" if sync else "async"
+        )
+    answer: dict[str, Any] = {"json": json} if json is not None else {"text": ""}
+    aioclient_mock.post(
+        url, status=status, headers={"sc-request-id": "req-7f3e", **(headers or {})}, **answer
+    )
+    return url
+
+
 def connection(vehicle_id: str, user_id: str = USER_ID) -> dict[str, Any]:
     """One ``GET /connections`` item: the connection, its vehicle and user."""
     vehicle = VEHICLES[vehicle_id]

@@ -203,7 +203,15 @@ class SmartcarTransport:
             invalidate = getattr(self._token, "invalidate", None)
             if isinstance(error, SmartcarAuthError) and invalidate is not None:
                 invalidate()
-                raise _RefusedTokenError(str(error), status=status, code=error.code) from error
+                raise _RefusedTokenError(
+                    str(error),
+                    status=status,
+                    error_type=error.error_type,
+                    code=error.code,
+                    request_id=error.request_id,
+                    resolution=error.resolution,
+                    user_message=error.user_message,
+                ) from error
             raise error
         if body is None:
             if not text.strip():
