@@ -298,7 +298,7 @@ async def test_no_public_url_repair_follows_network_settings(
 async def test_removed_vehicle_clears_its_error_repairs(
     hass: HomeAssistant, post: Post, integration: MockConfigEntry
 ) -> None:
-    """Forgetting a vehicle removes the repairs its errors raised and its unit notes."""
+    """Forgetting a vehicle removes the repairs its errors raised."""
     await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
     await post(
         make_state({"odometer-traveleddistance": {"value": 1, "unit": "furlongs"}}, event_id="u")
@@ -307,7 +307,6 @@ async def test_removed_vehicle_clears_its_error_repairs(
     assert _issue_ids(hass) == {AUTH_ISSUE}
     integration.runtime_data.async_forget_vehicle(EV_ID)
     assert _issue_ids(hass) == set()
-    assert integration.runtime_data.unit_notes == {}
 
 
 # --- The move of an API v2 Connect entry to v3 -------------------------------------------

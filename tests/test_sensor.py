@@ -17,6 +17,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 
+from custom_components.smartcar.diagnostics import async_get_config_entry_diagnostics
+
 from .conftest import (
     EV_ID,
     NOW,
@@ -73,13 +75,21 @@ async def test_units_follow_the_payload_and_convert(hass: HomeAssistant, post: P
     assert hass.states.get("sensor.kia_ev6_outside_temperature").state == "68.0"
 
 
+async def _unit_notes(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """What the diagnostics download says about the units of the test car's numbers."""
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    notes: dict[str, str] = diagnostics["vehicles"][EV_ID]["unit_notes"]
+    return notes
+
+
 async def test_unknown_unit_is_reported_not_guessed(
     hass: HomeAssistant, post: Post, integration: MockConfigEntry
 ) -> None:
     """A unit outside the table gives no value, and diagnostics say why."""
     await post(make_state({"odometer-traveleddistance": {"value": 100, "unit": "furlongs"}}))
     assert hass.states.get("sensor.kia_ev6_odometer").state == "unknown"
-    assert integration.runtime_data.unit_notes == {f"{EV_ID}/odometer": "unknown unit 'furlongs'"}
+    notes = await _unit_notes(hass, integration)
+    assert notes == {"odometer": "unknown unit 'furlongs'"}
 
 
 async def test_tire_pressure_correction_is_recorded(
@@ -89,9 +99,8 @@ async def test_tire_pressure_correction_is_recorded(
     await post(make_state({"wheel-tires": ALL_SIGNALS["wheel-tires"]}))
     state = hass.states.get("sensor.kia_ev6_tire_pressure_front_left")
     assert (state.state, state.attributes["unit_of_measurement"]) == ("258", "kPa")
-    assert integration.runtime_data.unit_notes[f"{EV_ID}/tire_pressure_front_left"] == (
-        "258 bar is implausible; read as kPa"
-    )
+    notes = await _unit_notes(hass, integration)
+    assert notes["tire_pressure_front_left"] == "258 bar is implausible; read as kPa"
 
 
 async def test_last_update_is_disabled_by_default(hass: HomeAssistant, post: Post) -> None:

@@ -13,14 +13,14 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import EntityCategory
 
 from .catalog import SIGNALS
+from .dispatch import VehicleTopic
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_catalog_entities,
-    index_by_signal,
+    index_by_topic,
     role_fields,
 )
-from .runtime import STATUS
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -57,14 +57,14 @@ BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
     SmartcarBinarySensorEntityDescription(
         key="reporting",
         translation_key="reporting",
-        signal=STATUS,
+        topic=VehicleTopic.STATUS,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        vehicle_value=lambda runtime, vehicle: (runtime.is_reporting(vehicle.id), {}),
+        vehicle_value=lambda runtime, vehicle: (runtime.freshness.is_reporting(vehicle.id), {}),
     ),
 )
 
-CATALOG = index_by_signal(BINARY_SENSORS)
+BY_TOPIC = index_by_topic(BINARY_SENSORS)
 
 
 async def async_setup_entry(
@@ -73,7 +73,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a binary sensor for each catalog flag of each signal a vehicle delivers."""
-    async_add_catalog_entities(entry, async_add_entities, CATALOG, SmartcarBinarySensor)
+    async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarBinarySensor)
 
 
 class SmartcarBinarySensor(SmartcarEntity, BinarySensorEntity):

@@ -15,7 +15,7 @@ from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_catalog_entities,
-    index_by_signal,
+    index_by_topic,
     role_fields,
     value_times,
 )
@@ -44,7 +44,7 @@ TRACKERS = tuple(
     for spec in SIGNALS
     if spec.tracker is not None
 )
-CATALOG = index_by_signal(TRACKERS)
+BY_TOPIC = index_by_topic(TRACKERS)
 
 
 async def async_setup_entry(
@@ -53,7 +53,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tracker for each vehicle that delivers its location."""
-    async_add_catalog_entities(entry, async_add_entities, CATALOG, SmartcarTracker)
+    async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarTracker)
 
 
 class SmartcarTracker(SmartcarEntity, TrackerEntity):
@@ -72,6 +72,19 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
         return None
 
     def _value(self, state: SignalState) -> Hashable:
+        return self._read(state)
+
+    def _set_value(self, value: Any) -> None:
+        self._attr_latitude, self._attr_longitude, _ = value
+
+    def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
+        _, _, extra = self._read(state)
+        return dict(extra) | value_times(state)
+
+    def _read(
+        self, state: SignalState
+    ) -> tuple[float | None, float | None, tuple[tuple[str, Any], ...]]:
+        """Latitude, longitude, and the other fields of the body shown as attributes."""
         position = cast("Position", self.entity_description.role)  # trackers show positions
         body = state.body or {}
         latitude, longitude = body.get("latitude"), body.get("longitude")
@@ -82,10 +95,3 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
                 (name, body[field]) for field, name in position.attributes.items() if field in body
             ),
         )
-
-    def _set_value(self, value: Any) -> None:
-        self._attr_latitude, self._attr_longitude, _ = value
-
-    def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
-        _, _, extra = self._value(state)
-        return dict(extra) | value_times(state)

@@ -35,7 +35,7 @@ def _delivered_signals(hass: HomeAssistant, device_id: str) -> list[str]:
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
         runtime = entry.runtime_data
         for vehicle_id in vehicle_ids:
-            if runtime.device_id(vehicle_id) == device_id and (
+            if runtime.devices.device_id(vehicle_id) == device_id and (
                 vehicle := runtime.fleet.vehicles.get(vehicle_id)
             ):
                 return [code for code, state in vehicle.signals.items() if state.body]

@@ -29,6 +29,8 @@ from .const import (
     DOMAIN,
     RECENT_DELIVERIES,
 )
+from .roles import Number
+from .signals import measure
 from .vehicle_errors import as_dict
 
 if TYPE_CHECKING:
@@ -153,22 +155,33 @@ def _delivery(delivery: Delivery) -> dict[str, Any]:
 
 
 def _vehicle(runtime: SmartcarRuntime, vehicle: Vehicle, now_ms: int) -> dict[str, Any]:
-    prefix = f"{vehicle.id}/"
     codes = ENTITY_SIGNALS | vehicle.signals.keys() | vehicle.blocked.keys()
     return {
         "make": vehicle.make,
         "model": vehicle.model,
         "year": vehicle.year,
         "last_delivery_at": _iso_ms(vehicle.last_delivery_at),
-        "reporting": runtime.is_reporting(vehicle.id),
+        "reporting": runtime.freshness.is_reporting(vehicle.id),
         "signals": {code: _signal(vehicle, code, now_ms) for code in sorted(codes)},
-        "unit_notes": {
-            key.removeprefix(prefix): note
-            for key, note in sorted(runtime.unit_notes.items())
-            if key.startswith(prefix)
-        },
+        "unit_notes": _unit_notes(vehicle),
         "errors": [as_dict(item) for item in vehicle.errors.values()],
     }
+
+
+def _unit_notes(vehicle: Vehicle) -> dict[str, str]:
+    """Per sensor, why its number is not shown as delivered.
+
+    An unknown unit (the value is withheld), or a tire pressure read in another unit than
+    the one stated: what the sensor shows is measured the same way, so these are its notes.
+    """
+    notes = {
+        role.key: note
+        for spec in SIGNALS
+        if spec.unit is not None and (body := vehicle.value(spec.code)) is not None
+        for role in spec.sensors
+        if isinstance(role, Number) and (note := measure(body, role.read, spec.unit).note)
+    }
+    return dict(sorted(notes.items()))
 
 
 def _signal(vehicle: Vehicle, code: str, now_ms: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The base of every Smartcar entity: one signal (or the vehicle itself) of one vehicle."""
+"""The bases of Smartcar's entities: one vehicle's, and one signal's (or the vehicle's) values."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from . import SmartcarConfigEntry
     from .catalog import SignalSpec
+    from .dispatch import Topic
     from .fleet import SignalState, Vehicle
     from .roles import Role
     from .runtime import SmartcarRuntime
@@ -31,12 +32,12 @@ VALUE_TIMES: Final = ("recorded_at", "retrieved_at")
 class SmartcarEntityDescription(EntityDescription):
     """Which signal an entity shows, and its catalog role: what it reads from the body.
 
-    Entities of the vehicle itself (freshness, errors) have no role: they follow a topic of
-    the vehicle (``signal``: every delivery, or its status) and compute their value and
-    attributes from the runtime with ``vehicle_value``.
+    ``topic`` is the signal's code. Entities of the vehicle itself (freshness, errors) have
+    no role: they follow one of the vehicle's topics (every delivery, or its status) and
+    compute their value and attributes from the runtime with ``vehicle_value``.
     """
 
-    signal: str | None
+    topic: Topic
     role: Role | None = None
     vehicle_value: Callable[[SmartcarRuntime, Vehicle], tuple[Any, dict[str, Any]]] | None = None
 
@@ -46,44 +47,58 @@ def role_fields(spec: SignalSpec, role: Role) -> dict[str, Any]:
     return {
         "key": role.key,
         "translation_key": role.key,
-        "signal": spec.code,
+        "topic": spec.code,
         "role": role,
         "entity_category": EntityCategory.DIAGNOSTIC if role.diagnostic else None,
         "entity_registry_enabled_default": role.enabled,
     }
 
 
-def index_by_signal[D: SmartcarEntityDescription](
+def index_by_topic[D: SmartcarEntityDescription](
     descriptions: Iterable[D],
-) -> dict[str | None, tuple[D, ...]]:
-    """Group a platform's catalog by signal code, the key deliveries are looked up by."""
-    index: dict[str | None, list[D]] = {}
+) -> dict[Topic, tuple[D, ...]]:
+    """Group a platform's descriptions by topic, the key deliveries are looked up by."""
+    index: dict[Topic, list[D]] = {}
     for description in descriptions:
-        index.setdefault(description.signal, []).append(description)
-    return {code: tuple(group) for code, group in index.items()}
+        index.setdefault(description.topic, []).append(description)
+    return {topic: tuple(group) for topic, group in index.items()}
 
 
 def async_add_catalog_entities[D: SmartcarEntityDescription](
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
-    catalog: dict[str | None, tuple[D, ...]],
+    descriptions: dict[Topic, tuple[D, ...]],
     entity_class: Callable[[SmartcarRuntime, str, D], Entity],
 ) -> None:
-    """Add a platform's entities for every delivered signal, now and as new ones arrive."""
+    """Add a platform's entities for every topic with a value, now and as new ones arrive."""
     runtime = entry.runtime_data
 
     @callback
-    def add(vehicle: Vehicle, codes: Collection[str | None]) -> None:
+    def add(vehicle: Vehicle, topics: Collection[Topic]) -> None:
         async_add_entities(
             entity_class(runtime, vehicle.id, description)
-            for code in codes
-            for description in catalog.get(code, ())
+            for topic in topics
+            for description in descriptions.get(topic, ())
         )
 
-    entry.async_on_unload(runtime.async_add_signals_listener(add))
+    entry.async_on_unload(runtime.async_listen_new_topics(add))
 
 
-class SmartcarEntity(Entity):
+class VehicleEntity(Entity):
+    """An entity of one vehicle: its unique id is the vehicle's id and the entity's key."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, runtime: SmartcarRuntime, vehicle_id: str, key: str) -> None:
+        """Bind the entity to its vehicle's device."""
+        self._runtime = runtime
+        self._vehicle_id = vehicle_id
+        self._attr_unique_id = f"{vehicle_id}_{key}"
+        self._attr_device_info = runtime.devices.device_info(vehicle_id)
+
+
+class SmartcarEntity(VehicleEntity):
     """An entity that shows one signal of one vehicle and writes state only on change.
 
     Subclasses say what they show for a signal holding a value (``_value``, a hashable
@@ -93,8 +108,6 @@ class SmartcarEntity(Entity):
     """
 
     entity_description: SmartcarEntityDescription
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     # Shown with the value, not kept in the recorder: each would be a new attributes row
     # with every change of the value, for times the state's own history already tells.
     _unrecorded_attributes = frozenset(VALUE_TIMES)
@@ -106,11 +119,8 @@ class SmartcarEntity(Entity):
         description: SmartcarEntityDescription,
     ) -> None:
         """Bind the entity to its vehicle and catalog entry."""
+        super().__init__(runtime, vehicle_id, description.key)
         self.entity_description = description
-        self._runtime = runtime
-        self._vehicle_id = vehicle_id
-        self._attr_unique_id = f"{vehicle_id}_{description.key}"
-        self._attr_device_info = runtime.device_info(vehicle_id)
         self._shown: tuple[Any, ...] | None = None
 
     @property
@@ -123,8 +133,8 @@ class SmartcarEntity(Entity):
         await super().async_added_to_hass()
         self._refresh()
         self.async_on_remove(
-            self._runtime.async_subscribe(
-                self._vehicle_id, self.entity_description.signal, self._handle_change
+            self._runtime.dispatch.subscribe(
+                self._vehicle_id, self.entity_description.topic, self._handle_change
             )
         )
 
@@ -146,8 +156,8 @@ class SmartcarEntity(Entity):
             value, attributes = description.vehicle_value(self._runtime, vehicle)
             shown = (value, attributes)
         elif (
-            description.signal is not None
-            and (state := vehicle.shown_state(description.signal)) is not None
+            isinstance(description.topic, str)
+            and (state := vehicle.shown_state(description.topic)) is not None
         ):
             value = self._value(state)
             attributes = self._extra_attributes(state)

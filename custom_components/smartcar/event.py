@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
 
-from .runtime import DELIVERY
+from .dispatch import VehicleTopic
+from .entity import VehicleEntity
 from .transitions import TRANSITION_TYPES
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
+    from .dispatch import Topic
     from .fleet import Vehicle
     from .runtime import SmartcarRuntime
 
@@ -36,32 +38,27 @@ async def async_setup_entry(
     runtime = entry.runtime_data
 
     @callback
-    def add(vehicle: Vehicle, codes: Collection[str | None]) -> None:
-        if DELIVERY in codes:  # the vehicle itself is new
+    def add(vehicle: Vehicle, topics: Collection[Topic]) -> None:
+        if VehicleTopic.DELIVERY in topics:  # the vehicle itself is new
             async_add_entities([SmartcarEventEntity(runtime, vehicle.id)])
 
-    entry.async_on_unload(runtime.async_add_signals_listener(add))
+    entry.async_on_unload(runtime.async_listen_new_topics(add))
 
 
-class SmartcarEventEntity(EventEntity):
+class SmartcarEventEntity(VehicleEntity, EventEntity):
     """Fires the vehicle's transitions, so they reach the logbook and automations."""
 
     entity_description = DESCRIPTION
-    _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(self, runtime: SmartcarRuntime, vehicle_id: str) -> None:
         """Bind the entity to its vehicle."""
-        self._runtime = runtime
-        self._vehicle_id = vehicle_id
-        self._attr_unique_id = f"{vehicle_id}_{DESCRIPTION.key}"
-        self._attr_device_info = runtime.device_info(vehicle_id)
+        super().__init__(runtime, vehicle_id, DESCRIPTION.key)
 
     async def async_added_to_hass(self) -> None:
         """Follow the vehicle's transitions."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self._runtime.async_subscribe_transitions(self._vehicle_id, self._handle_transition)
+            self._runtime.dispatch.subscribe_transitions(self._vehicle_id, self._handle_transition)
         )
 
     @callback

@@ -15,15 +15,15 @@ from homeassistant.const import EntityCategory
 from homeassistant.util import dt as dt_util
 
 from .catalog import SIGNALS
+from .dispatch import VehicleTopic
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_catalog_entities,
-    index_by_signal,
+    index_by_topic,
     role_fields,
 )
 from .roles import Choice, Moment, Number, Text
-from .runtime import STATUS
 from .signals import measure
 from .vehicle_errors import ERROR_STATES, as_dict, error_state, most_pressing
 
@@ -91,7 +91,7 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     SmartcarSensorEntityDescription(
         key="last_update",
         translation_key="last_update",
-        signal=None,
+        topic=VehicleTopic.DELIVERY,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         # It changes with every delivery: enabled, it writes a state (recorder, logbook)
@@ -102,7 +102,7 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     SmartcarSensorEntityDescription(
         key="vehicle_error",
         translation_key="vehicle_error",
-        signal=STATUS,
+        topic=VehicleTopic.STATUS,
         device_class=SensorDeviceClass.ENUM,
         options=list(ERROR_STATES),
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -110,7 +110,7 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     ),
 )
 
-CATALOG = index_by_signal(SENSORS)
+BY_TOPIC = index_by_topic(SENSORS)
 
 
 async def async_setup_entry(
@@ -119,7 +119,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a sensor for each catalog entry of each signal a vehicle delivers."""
-    async_add_catalog_entities(entry, async_add_entities, CATALOG, SmartcarSensor)
+    async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarSensor)
 
 
 class SmartcarSensor(SmartcarEntity, SensorEntity):
@@ -134,7 +134,6 @@ class SmartcarSensor(SmartcarEntity, SensorEntity):
             case Number(read=read):
                 unit = description.native_unit_of_measurement
                 measurement = measure(body, read, unit or "")
-                self._runtime.note_unit(self._vehicle_id, description.key, measurement.note)
                 # A count has no unit, whatever a delivery says.
                 return (measurement.value, measurement.unit if unit else None)
             case Moment(compute=compute):
