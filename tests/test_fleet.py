@@ -397,10 +397,11 @@ def test_repeated_value_in_any_shape_only_moves_the_ordering_time(
     assert held.body == {"value": 100, "unit": "km"}
 
 
-def test_repeated_value_with_an_error_status_is_the_error() -> None:
+@pytest.mark.parametrize("later", [0, 1], ids=["same-car-time", "later-car-time"])
+def test_repeated_value_with_an_error_status_is_the_error(later: int) -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(oem=T0)), NOW)
-    broken = {**value(oem=T0 + 1), "status": {"value": "ERROR", "error": {"type": "SERVER"}}}
+    broken = {**value(oem=T0 + later), "status": {"value": "ERROR", "error": {"type": "SERVER"}}}
     applied = fleet.apply_state(state(broken), NOW)
     assert applied.signals == {ODOMETER}
     assert fleet.vehicles["car-1"].value(ODOMETER) is None
@@ -737,12 +738,13 @@ def test_vehicle_wide_error_without_signals_blocks_nothing() -> None:
     assert fleet.vehicles["car-1"].value(SOC) == {"value": 50, "unit": "km"}
 
 
-def test_fresh_value_outranks_a_vehicle_error_naming_the_signal() -> None:
+@pytest.mark.parametrize("later", [0, 1], ids=["same-car-time", "later-car-time"])
+def test_fresh_value_outranks_a_vehicle_error_naming_the_signal(later: int) -> None:
     fleet = Fleet()
     fleet.apply_state(state(value(SOC, 50, oem=T0)), NOW)
     fleet.apply_error(vehicle_error(item("PERMISSION", None, SOC)))
     # The same value again: no value change, but the entity becomes available again.
-    applied = fleet.apply_state(state(value(SOC, 50, oem=T0 + 1)), NOW)
+    applied = fleet.apply_state(state(value(SOC, 50, oem=T0 + later)), NOW)
     vehicle = fleet.vehicles["car-1"]
     assert applied.signals == {SOC}
     assert applied.previous == {}

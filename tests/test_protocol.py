@@ -1097,9 +1097,32 @@ def test_signal_whose_body_holds_a_number_beyond_a_double_is_skipped() -> None:
             b'{"data": {"signals": [{"code": "x-y"}]}, "extra": [1, {"a": -1e999}]}', id="nested"
         ),
         pytest.param(b"[1e400]", id="array"),
+        pytest.param(
+            b'{"data": {"signals": [{"body": {"value": 1%s}}]}}' % (b"0" * 5000), id="long-int"
+        ),
     ],
 )
 def test_number_beyond_a_double_anywhere_but_a_signal_body_is_not_json(body: bytes) -> None:
+    with pytest.raises(ProtocolError, match="body is not JSON"):
+        load_object(body)
+
+
+@pytest.mark.parametrize("beyond", [b"1", b"1e400"])
+def test_body_nested_as_deep_as_the_size_cap_allows_is_refused(beyond: bytes) -> None:
+    depth = 32_000  # 64 KiB of brackets
+    body = b'{"a": ' + b"[" * depth + beyond + b"]" * depth + b"}"
+    with pytest.raises(ProtocolError, match="nested too deeply"):
+        load_object(body)
+
+
+def test_body_nested_too_deeply_after_a_number_beyond_a_double_is_refused() -> None:
+    body = b'{"a": [1e400, ' + b"[" * 32_000 + b"]" * 32_000 + b"]}"
+    with pytest.raises(ProtocolError, match="nested too deeply"):
+        load_object(body)
+
+
+def test_number_beyond_a_double_in_a_deeply_nested_body_is_found() -> None:
+    body = b'{"a": ' + b"[" * 3000 + b"1e400" + b"]" * 3000 + b"}"
     with pytest.raises(ProtocolError, match="body is not JSON"):
         load_object(body)
 

@@ -160,7 +160,19 @@ async def test_signature_header_is_case_insensitive(hass: HomeAssistant, post: P
 
 
 @pytest.mark.parametrize(
-    "body", [b"not json", b"[1, 2]", b'"text"', b"", b"\xff\xfe", b'{"eventType": "VEHICLE_STATE"']
+    "body",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'"text"',
+        b"",
+        b"\xff\xfe",
+        b'{"eventType": "VEHICLE_STATE"',
+        pytest.param(
+            b'{"eventType": "VEHICLE_STATE", "a": ' + b"[" * 32_000 + b"]" * 32_000 + b"}",
+            id="nested-too-deeply",
+        ),
+    ],
 )
 async def test_malformed_body_is_400(hass: HomeAssistant, post: Post, body: bytes) -> None:
     """Bodies that are not one JSON object get 400, even when signed."""

@@ -20,8 +20,8 @@ from .protocol import (
     VehicleState,
     ordering_time,
     read_signal,
+    recorded_at,
     signal_failed,
-    signal_times,
 )
 from .vehicle_errors import TRANSIENT_ERRORS
 
@@ -74,6 +74,8 @@ class Vehicle:
 
     def update_info(self, info: VehicleInfo) -> bool:
         """Take make, model and year from an event; return whether anything changed."""
+        if (info.make, info.model, info.year) == (self.make, self.model, self.year):
+            return False  # every delivery but the first: nothing new
         changed = False
         for name in ("make", "model", "year"):
             value = getattr(info, name)
@@ -185,14 +187,14 @@ class Fleet:
                 state is not None
                 and state.has_value
                 and code not in blocked
+                and state.recorded_at is not None
                 and state.body == item.get("body")
+                and recorded_at(item) == state.recorded_at
                 and not signal_failed(item)
             ):
-                # The value shown, delivered again (most signals of a delivery): reading it
-                # in full would only move its ordering time.
-                oem_updated_at, retrieved_at = signal_times(item)
-                time = ordering_time(oem_updated_at, retrieved_at, delivered_at)
-                state.newest_seen_at = max(state.newest_seen_at, time)
+                # Smartcar sends the car's latest report of every signal with each delivery,
+                # most of them the report held: the same value, recorded at the same time by
+                # the car, changes nothing.
                 continue
             signal = read_signal(item)
             if signal is None:

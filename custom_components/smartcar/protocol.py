@@ -196,11 +196,14 @@ def load_object(body: bytes) -> JSONObject:
     try:
         document = _decode(body)
     except msgspec.ValidationError:
-        # The only valid JSON an untyped decode refuses: a number beyond a double's range.
+        # The only valid JSON an untyped decode refuses: a number beyond a double's range,
+        # or an integer too long for Python to read.
         document = _without_signals_beyond_double(body)
     except (msgspec.DecodeError, UnicodeDecodeError) as err:
         # msgspec reports bytes that are not UTF-8 inside a string as UnicodeDecodeError.
         raise ProtocolError("body is not JSON") from err
+    except RecursionError as err:
+        raise ProtocolError("body nested too deeply") from err
     if not isinstance(document, dict):
         raise ProtocolError("body is not a JSON object")
     return document
@@ -210,9 +213,15 @@ def _without_signals_beyond_double(body: bytes) -> Any:
     """The rare body with a number beyond a double's range, less the signals that hold one.
 
     Decoded a second time, with such numbers marked: a signal whose body holds one is
-    dropped (the rest of the delivery is kept); one anywhere else refuses the body.
+    dropped (the rest of the delivery is kept); one anywhere else refuses the body, as does
+    an integer too long to read.
     """
-    document = _decode_marking_beyond(body)
+    try:
+        document = _decode_marking_beyond(body)
+    except msgspec.ValidationError as err:
+        raise ProtocolError("body is not JSON") from err
+    except RecursionError as err:
+        raise ProtocolError("body nested too deeply") from err
     data = _obj(document.get("data")) if isinstance(document, dict) else {}
     if isinstance(signals := data.get("signals"), list):
         data["signals"] = [
@@ -226,11 +235,16 @@ def _without_signals_beyond_double(body: bytes) -> Any:
 
 
 def _holds_beyond_double(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_beyond_double(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_beyond_double(item) for item in value)
-    return value is _BEYOND_DOUBLE
+    pending = [value]  # a stack, not recursion: the body may nest as deep as it is long
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif item is _BEYOND_DOUBLE:
+            return True
+    return False
 
 
 def parse_verify(document: JSONObject) -> str | None:
@@ -290,7 +304,7 @@ def parse_event(document: JSONObject) -> Event:
             [item for item in _list(data.get("signals")) if isinstance(item, dict)]
         ),
         triggers=tuple(
-            trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None
+            [trigger for item in _list(triggers) if (trigger := _trigger(item)) is not None]
         ),
         delivered_at=parse_timestamp(meta.get("deliveredAt")),
         mode=mode,
@@ -329,15 +343,19 @@ def signal_failed(item: JSONObject) -> bool:
     return isinstance(status, dict) and status.get("value") in _FAILED
 
 
+def recorded_at(item: JSONObject) -> int | None:
+    """When the car recorded a signal object's value: its ``oemUpdatedAt``, in ms."""
+    meta = item.get("meta")
+    return parse_timestamp(meta.get("oemUpdatedAt")) if isinstance(meta, dict) else None
+
+
 def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
     """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
-    meta = item.get("meta")
-    if not isinstance(meta, dict):
-        return None, None
+    meta = _obj(item.get("meta"))
     retrieved_at = meta.get("retrievedAt")
     if retrieved_at is None:
         retrieved_at = meta.get("fetchedAt")
-    return parse_timestamp(meta.get("oemUpdatedAt")), parse_timestamp(retrieved_at)
+    return recorded_at(item), parse_timestamp(retrieved_at)
 
 
 def ordering_time(
