@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY = (
     *("--iterations", "20", "--warmup", "5", "--block", "10", "--vehicles", "11"),
     *("--profile", "20", "--recorder-deliveries", "12"),

@@ -43,12 +43,12 @@ from simulator.engine import (
 from simulator.payloads import SIGNAL_CODES, doors_body, initial_bodies
 from simulator.scenario import at_rest, start_bodies
 
-from .conftest import TOKEN, WEBHOOK_PATH
+from ..conftest import TOKEN, WEBHOOK_PATH
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "private_state_file")
 
 FAST = 0.001  # --speed: the whole retry schedule (175 s) takes 175 ms
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 PATH = "/api/webhook/simulated"
 
 
