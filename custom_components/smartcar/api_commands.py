@@ -119,11 +119,8 @@ class VehicleCommands:
 
         Raises ``ValueError`` for any other value, without a call.
         """
-        if (
-            isinstance(percent, bool)
-            or not isinstance(percent, int)
-            or percent not in CHARGE_LIMIT_PERCENT_RANGE
-        ):
+        # A float is "in" a range too (80.0): only a whole number is a percentage here.
+        if not isinstance(percent, int) or percent not in CHARGE_LIMIT_PERCENT_RANGE:
             low, high = CHARGE_LIMIT_PERCENT_RANGE[0], CHARGE_LIMIT_PERCENT_RANGE[-1]
             msg = f"A charge limit is a whole percentage from {low} to {high}, not {percent!r}"
             raise ValueError(msg)

@@ -244,7 +244,8 @@ async def test_pending_command_returns_without_its_outcome(
     aioclient_mock.post(LOCK_URL, side_effect=accepted)
     policy = replace(COMMAND_POLICY, pending_body_seconds=0.01)
     with patch("custom_components.smartcar.api_commands.COMMAND_POLICY", policy):
-        result = await commands.async_lock(EV_ID)
+        async with asyncio.timeout(5):  # waiting for the outcome would fail, not hang
+            result = await commands.async_lock(EV_ID)
     assert result == CommandResult(
         command=VehicleCommand.LOCK, pending=True, request_id="req-2", execution_id=None
     )
