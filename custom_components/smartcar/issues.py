@@ -19,6 +19,8 @@ NOT_REPORTING: Final = "not_reporting"
 NO_PUBLIC_URL: Final = "no_public_url"
 VEHICLE_ERROR: Final = "vehicle_error"
 CONNECT_V2: Final = "connect_v2"
+# Entities of wbyoung/smartcar with no counterpart here, removed by the switch.
+SWITCH_REMOVED_ENTITIES: Final = "switch_removed_entities"
 
 
 def entry_issue_id(kind: str, entry_id: str) -> str:

@@ -13,22 +13,31 @@ are known the same way until they move to v3.
 
 Up to minor version 1 a webhook-only or v2 entry's id was a hash of its token, and changed
 with it.
+
+Version 3 is above the other Smartcar integration's entries (wbyoung/smartcar, version 2,
+same domain), so that Home Assistant hands them to this migration: Home Assistant 2026.10
+calls no migration for an entry of a version above the integration's, and an entry of version
+3 is one the other integration refuses ("prevent rollbacks"), so a downgrade stops cleanly.
+Our own entries were version 1; nothing of ours had version 2.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import CONF_WEBHOOK_ID
 
 from .account import is_connect_v3
+from .const import LOGGER
+from .other_integration import OTHER_VERSION, is_other_entry
+from .switch_from_other import async_take_over
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
-VERSION: Final = 1
+VERSION: Final = 3
 MINOR_VERSION: Final = 2
 
 
@@ -52,20 +61,46 @@ def token_unique_id(token: str) -> str:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Give an entry of minor version 1 the id that a new token does not change.
+    """Bring an entry to version 3: ours of version 1, or the other integration's.
 
-    Connect entries on API v3 keep theirs. An entry made by a newer major version of the
-    integration is not set up (False); one of a newer minor version is fine as it is.
+    Ours of minor version 1 get the id that a new token does not change (Connect entries
+    on API v3 keep theirs); one of a newer minor version is fine as it is. The other
+    integration's entries become ours (switch_from_other.py). An entry of a newer major
+    version, or of version 2 not made by the other integration, is not set up (False).
     """
     if entry.version > VERSION:
         return False
-    if entry.minor_version < MINOR_VERSION:
-        unique_id = (
-            entry.unique_id
-            if is_connect_v3(entry.data)
-            else webhook_unique_id(entry.data[CONF_WEBHOOK_ID])
+    if entry.version == OTHER_VERSION:
+        return await _async_switch(hass, entry)
+    if CONF_WEBHOOK_ID not in entry.data:
+        LOGGER.error(
+            "%s was made by a 0.1 release of wbyoung/smartcar: update wbyoung/smartcar to "
+            "its latest release and turn its webhooks on, then switch again",
+            entry.title,
         )
-        hass.config_entries.async_update_entry(
-            entry, unique_id=unique_id, minor_version=MINOR_VERSION
-        )
+        return False
+    updates: dict[str, Any] = {}
+    if entry.minor_version < MINOR_VERSION and not is_connect_v3(entry.data):
+        updates["unique_id"] = webhook_unique_id(entry.data[CONF_WEBHOOK_ID])
+    hass.config_entries.async_update_entry(
+        entry,
+        version=VERSION,
+        minor_version=max(entry.minor_version, MINOR_VERSION),
+        **updates,
+    )
+    return True
+
+
+async def _async_switch(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Take over an entry of the other integration, known by its id as our v2 entries are."""
+    data = await async_take_over(hass, entry) if is_other_entry(entry.data) else None
+    if data is None:
+        return False
+    hass.config_entries.async_update_entry(
+        entry,
+        data=data,
+        unique_id=webhook_unique_id(data[CONF_WEBHOOK_ID]),
+        version=VERSION,
+        minor_version=MINOR_VERSION,
+    )
     return True
