@@ -14,6 +14,10 @@ base URL (what the integration's ``SMARTCAR_API_BASE_URL`` points at):
 * ``/vehicle/v3``: ``GET /connections`` (filters, pages, ``meta`` and ``links``),
   ``GET /vehicles/{id}``, ``GET /vehicles/{id}/signals`` and ``/signals/{code}`` (the
   ``sc-user-id`` header required; the VIN needs ``read_vin``).
+* ``POST /vehicle/v3/vehicles/{id}/commands/…`` (``simulator/commands.py``): lock, unlock,
+  start and stop charging, set the charge limit; the permission checked against the
+  connection, the effect shown by later signal reads; 200 (sync), or 202 (still pending)
+  with ``pending_commands``; the charge port is not offered (501).
 * ``/management/v3``: ``GET /webhooks`` and ``/webhooks/{id}`` (webhooks are made in the
   Dashboard: here :meth:`SmartcarApi.add_webhook`), ``POST /subscriptions`` (202, 409 when it
   exists), ``GET /subscriptions`` and ``/subscriptions/{id}``, ``DELETE /subscriptions/{id}``
@@ -46,6 +50,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from aiohttp import web
 from yarl import URL
 
+from .commands import COMMANDS, execution
 from .payloads import SIGNALS, USER_ID, Vehicle, initial_bodies, new_id, stable_id
 from .payloads import fleet as simulated_fleet
 
@@ -304,6 +309,8 @@ class SmartcarApi:
     # ``code`` as some live redirects do (API-v3.md: do not rely on it).
     deny_consent: bool = False
     include_code: bool = False
+    # Commands answer 202 (accepted, still being carried out) instead of 200.
+    pending_commands: bool = False
     host: str = LOOPBACK
     token_grants: list[TokenGrant] = field(default_factory=list, init=False)
     consents: list[Consent] = field(default_factory=list, init=False)
@@ -312,6 +319,8 @@ class SmartcarApi:
     connections: dict[tuple[str, str], Connection] = field(default_factory=dict, init=False)
     subscriptions: dict[str, Subscription] = field(default_factory=dict, init=False)
     deleted_subscriptions: list[Subscription] = field(default_factory=list, init=False)
+    # The signal bodies commands changed, by vehicle id.
+    commanded: dict[str, dict[str, Any]] = field(default_factory=dict, init=False)
     _tokens: dict[str, float] = field(default_factory=dict, init=False)
     _faults: list[_Fault] = field(default_factory=list, init=False)
     fleet: list[Vehicle] = field(default_factory=list, init=False)
@@ -461,6 +470,9 @@ class SmartcarApi:
         app.router.add_get(f"{vehicle}/vehicles/{{vehicle_id}}", self._vehicle)
         app.router.add_get(f"{vehicle}/vehicles/{{vehicle_id}}/signals", self._signals)
         app.router.add_get(f"{vehicle}/vehicles/{{vehicle_id}}/signals/{{code}}", self._signal)
+        app.router.add_post(
+            f"{vehicle}/vehicles/{{vehicle_id}}/commands/{{group}}/{{action}}", self._command
+        )
         management = "/management/v3"
         app.router.add_get(f"{management}/webhooks", self._webhooks)
         app.router.add_get(f"{management}/webhooks/{{webhook_id}}", self._webhook)
@@ -501,6 +513,7 @@ class SmartcarApi:
                 status=405,
             )
         if api:
+            response.headers["sc-request-id"] = secrets.token_hex(8)
             self.calls.append(
                 Call(
                     method=request.method,
@@ -660,7 +673,7 @@ class SmartcarApi:
         connection = self._user_connection(request)
         items = [
             _signal_resource(request, connection.vehicle.id, code, body)
-            for code, body in _bodies(connection).items()
+            for code, body in self._bodies(connection).items()
         ]
         body = _page(request, items, meta_names=("page", "pageSize", "totalCount"))
         body["included"] = _included(connection)
@@ -669,7 +682,7 @@ class SmartcarApi:
     async def _signal(self, request: web.Request) -> web.Response:
         connection = self._user_connection(request)
         code = request.match_info["code"]
-        bodies = _bodies(connection)
+        bodies = self._bodies(connection)
         if code == VIN_SIGNAL[0] and code not in bodies:
             raise ApiError(
                 403,
@@ -685,6 +698,41 @@ class SmartcarApi:
                 "data": _signal_resource(request, connection.vehicle.id, code, bodies[code]),
                 "included": _included(connection),
             }
+        )
+
+    async def _command(self, request: web.Request) -> web.Response:
+        connection = self._user_connection(request)
+        path = f"{request.match_info['group']}/{request.match_info['action']}"
+        if (command := COMMANDS.get(path)) is None:
+            raise ApiError(501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE", f"The car cannot {path}")
+        if command.permission not in connection.permissions:
+            raise ApiError(
+                403,
+                "PERMISSION",
+                None,
+                f"The user did not grant {command.permission}",
+                resolution="REAUTHENTICATE",
+            )
+        try:
+            payload = await request.json() if request.body_exists else None
+            effect = command.effect(payload)
+        except ValueError as err:
+            raise ApiError(400, "VALIDATION", "PARAMETER", str(err)) from err
+        self.commanded.setdefault(connection.vehicle.id, {}).update(effect)
+        return web.json_response(
+            execution(path, payload, pending=self.pending_commands),
+            status=202 if self.pending_commands else 200,
+        )
+
+    def _bodies(self, connection: Connection) -> dict[str, Any]:
+        """The vehicle's signal bodies (parked, as commands left it), the VIN where granted."""
+        bodies: dict[str, Any] = {}
+        if "read_vin" in connection.permissions:
+            bodies[VIN_SIGNAL[0]] = {"value": vin(connection.vehicle)}
+        return (
+            bodies
+            | initial_bodies(connection.vehicle)
+            | self.commanded.get(connection.vehicle.id, {})
         )
 
     # --- Management ----------------------------------------------------------------------
@@ -830,14 +878,6 @@ def _page(
             "prev": link(number - 1) if 1 < number <= last else None,
         },
     }
-
-
-def _bodies(connection: Connection) -> dict[str, Any]:
-    """The vehicle's signal bodies (the simulator's parked car), the VIN where granted."""
-    bodies: dict[str, Any] = {}
-    if "read_vin" in connection.permissions:
-        bodies[VIN_SIGNAL[0]] = {"value": vin(connection.vehicle)}
-    return bodies | initial_bodies(connection.vehicle)
 
 
 def _signal_resource(request: web.Request, vehicle_id: str, code: str, body: Any) -> JSONObject:

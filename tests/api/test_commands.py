@@ -48,7 +48,6 @@ from tests.smartcar_api import (
     error_body,
     mock_command,
     token_payload,
-    token_requests,
 )
 
 from .conftest import Sleeps, answers, make_client
@@ -404,26 +403,3 @@ async def test_command_timeout(
         await commands.async_lock(EV_ID)
     assert aioclient_mock.call_count == 1
     assert sleeps == []
-
-
-async def test_refused_token_is_replaced_once_for_a_command(
-    session: ClientSession, aioclient_mock: AiohttpClientMocker, sleeps: Sleeps
-) -> None:
-    """A token Smartcar refused is replaced and the command sent again, once."""
-    aioclient_mock.post(
-        TOKEN_URL,
-        side_effect=answers({"json": token_payload("token-1")}, {"json": token_payload("token-2")}),
-    )
-    aioclient_mock.post(
-        LOCK_URL,
-        side_effect=answers(
-            {"status": 401, "json": error_body("AUTHENTICATION", status=401)},
-            {"json": command_execution("security/lock")},
-        ),
-    )
-    token = ApplicationToken(session, "client_x", "secret")
-    client = make_client(session, sleeps, token=token, scopes=CONTROL_SCOPES)
-    assert not (await client.commands.async_lock(EV_ID)).pending
-    bearers = [call[3]["Authorization"] for call in calls(aioclient_mock, "post", LOCK_URL)]
-    assert bearers == ["Bearer token-1", "Bearer token-2"]
-    assert len(token_requests(aioclient_mock)) == 2

@@ -14,7 +14,16 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from custom_components.smartcar.api import SmartcarClient, SmartcarVehicle
+from custom_components.smartcar.api import (
+    CONTROL_SCOPES,
+    DEFAULT_SCOPES,
+    SmartcarClient,
+    SmartcarVehicle,
+)
+from custom_components.smartcar.api_errors import (
+    SmartcarCompatibilityError,
+    SmartcarPermissionError,
+)
 from custom_components.smartcar.api_token import ApplicationToken
 import simulator
 from simulator.api import (
@@ -412,3 +421,85 @@ async def test_the_integrations_client_against_the_fake(
     posts = [call.status for call in api.calls if call.method == "POST"]
     assert posts == [202] * len(vehicles) + [409] * len(vehicles)
     assert {call.status for call in api.calls if call.method != "POST"} == {200, 204}
+
+
+def _control_client(api: SmartcarApi, session: aiohttp.ClientSession) -> SmartcarClient:
+    """api.py's client against the fake, asking for the control permissions too."""
+    token = ApplicationToken(
+        session, CLIENT_ID, CLIENT_SECRET, token_url=f"{api.url}/iam/oauth2/token"
+    )
+    return SmartcarClient(
+        session,
+        token,
+        USER_ID,
+        scopes=[*DEFAULT_SCOPES, *CONTROL_SCOPES],
+        vehicle_url=f"{api.url}/vehicle/v3",
+        management_url=f"{api.url}/management/v3",
+    )
+
+
+async def test_the_integrations_commands_against_the_fake(
+    api: SmartcarApi, session: aiohttp.ClientSession
+) -> None:
+    """api.py's commands change the simulated car; a signal read then shows what they did."""
+    api.connect()
+    client = _control_client(api, session)
+    car, other = api.fleet[0].id, api.fleet[1].id
+    unlocked = await client.commands.async_unlock(car)
+    assert not unlocked.pending
+    assert unlocked.request_id
+    assert (unlocked.execution_id or "").startswith("exec_")
+    await client.commands.async_start_charging(car)
+    await client.commands.async_set_charge_limit(car, 90)
+    bodies = {signal["code"]: signal["body"] for signal in await client.async_get_signals(car)}
+    assert bodies["closure-islocked"] == {"value": False}
+    assert bodies["charge-ischarging"] == {"value": True}
+    assert bodies["charge-detailedchargingstatus"] == {"value": "CHARGING"}
+    assert bodies["charge-chargelimits"]["activeLimit"] == 90
+    others = {signal["code"]: signal["body"] for signal in await client.async_get_signals(other)}
+    assert others["closure-islocked"] == {"value": True}
+    await client.commands.async_lock(car)
+    await client.commands.async_stop_charging(car)
+    bodies = {signal["code"]: signal["body"] for signal in await client.async_get_signals(car)}
+    assert (bodies["closure-islocked"], bodies["charge-ischarging"]) == (
+        {"value": True},
+        {"value": False},
+    )
+    with pytest.raises(SmartcarCompatibilityError) as caught:
+        await client.commands.async_open_charge_port(car)
+    assert caught.value.code == "VEHICLE_NOT_CAPABLE"
+    api.pending_commands = True
+    assert (await client.commands.async_lock(car)).pending
+    commands = [call for call in api.calls if "/commands/" in call.path]
+    assert {call.user_id for call in commands} == {USER_ID}
+    assert [call.status for call in commands] == [200] * 5 + [501, 202]
+
+
+async def test_commands_the_owner_did_not_permit(
+    api: SmartcarApi, session: aiohttp.ClientSession
+) -> None:
+    """A connection without control_security: the fake refuses with 403 PERMISSION."""
+    api.connect(permissions=["read_vehicle_info", "read_security", "control_charge"])
+    client = _control_client(api, session)
+    car = api.fleet[0].id
+    with pytest.raises(SmartcarPermissionError) as caught:
+        await client.commands.async_lock(car)
+    assert caught.value.resolution == "REAUTHENTICATE"
+    assert not (await client.commands.async_start_charging(car)).pending
+
+
+@pytest.mark.parametrize(
+    "body", [None, {"data": {"attributes": {"percent": 101}}}, {"percent": 80}, "80"]
+)
+async def test_charge_limit_the_fake_refuses(
+    api: SmartcarApi, session: aiohttp.ClientSession, body: Any
+) -> None:
+    """A set-limit without a whole percentage from 50 to 100 is 400 VALIDATION."""
+    api.connect()
+    token = await _token(api, session)
+    url = f"{api.url}/vehicle/v3/vehicles/{api.fleet[0].id}/commands/charge/set-limit"
+    headers = {"Authorization": f"Bearer {token}", "sc-user-id": USER_ID}
+    async with session.post(url, json=body, headers=headers) as response:
+        assert response.status == 400
+        assert (await response.json())["type"] == "VALIDATION"
+    assert api.commanded == {}
