@@ -34,7 +34,8 @@ SCOPE_CONTROL_SECURITY: Final = "control_security"
 SCOPE_CONTROL_CHARGE: Final = "control_charge"
 # Smartcar's range for set-limit, in percent (v3 sends a percentage, v2 a fraction).
 CHARGE_LIMIT_PERCENT_RANGE: Final = range(50, 101)
-# A sync answer can take Smartcar about 175 s (API-v3.md, C6): a command is not cut short.
+# Smartcar answers a command that takes under about 175 s in one answer, a longer one with a
+# 202 (C6 of API-v3.md's sources, from Smartcar's docs): a command is not cut short at 30 s.
 COMMAND_POLICY: Final = CallPolicy(
     attempts=1, timeout=aiohttp.ClientTimeout(total=190), pending_body_seconds=5.0
 )
@@ -54,7 +55,8 @@ class VehicleCommand(StrEnum):
     CLOSE_CHARGE_PORT = "charge-port/close"
 
 
-# The permission each command needs (Connect's scope; v2's documented ones, see README).
+# The permission each command needs (Connect's scopes). Smartcar documents them on its v2
+# pages; its v3 pages name none, and the charge port's is taken to be charging's.
 COMMAND_PERMISSIONS: Final[Mapping[VehicleCommand, str]] = {
     VehicleCommand.LOCK: SCOPE_CONTROL_SECURITY,
     VehicleCommand.UNLOCK: SCOPE_CONTROL_SECURITY,

@@ -4,8 +4,9 @@ Plain Python over aiohttp, no Home Assistant imports; it takes a shared
 ``aiohttp.ClientSession`` and the application's token source (``api_token``). A request
 about a vehicle carries the user's ``sc-user-id`` and is counted against the vehicle's
 monthly calls (``monthly_call_counter``) before it is sent. How often a request is tried
-and how long it may take is its :class:`CallPolicy`: reads are retried on rate limits
-(honouring ``retry-after``), server trouble and broken connections; commands are not.
+and how long it may take is its :class:`CallPolicy`: a request that can be repeated is
+retried on rate limits (honouring ``retry-after``), server trouble and broken connections;
+a command is not (``api_commands``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class CallPolicy:
     pending_body_seconds: float | None = None
 
 
-READ_POLICY: Final = CallPolicy(attempts=MAX_ATTEMPTS, timeout=REQUEST_TIMEOUT)
+# For requests that can be repeated: reads, subscribing (409 once done), deleting (404).
+IDEMPOTENT_POLICY: Final = CallPolicy(attempts=MAX_ATTEMPTS, timeout=REQUEST_TIMEOUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,7 @@ class SmartcarTransport:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         vehicle: str | None = None,
-        policy: CallPolicy = READ_POLICY,
+        policy: CallPolicy = IDEMPOTENT_POLICY,
     ) -> Answer:
         """One API call, tried as ``policy`` allows; ``vehicle``: the vehicle it is about.
 
