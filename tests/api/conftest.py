@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
-from typing import Any
+from typing import Any, Final
 
-from aiohttp import ClientSession
+from aiohttp import ClientConnectionError, ClientSession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -29,8 +29,19 @@ from tests.smartcar_api import (
     CLIENT_SECRET,
     USER_ID,
     calls,
+    error_body,
 )
 
+# Answers a repeatable request is tried again after (and a command is not).
+PASSING_TROUBLE: Final[list[dict[str, Any]]] = [
+    {"status": 500, "json": error_body("SERVER", "INTERNAL", 500)},
+    {"status": 502, "json": error_body("UPSTREAM", "UNKNOWN_ISSUE", 502)},
+    {"status": 503, "text": "Service Unavailable"},
+    {"status": 504, "text": ""},
+    {"exc": ClientConnectionError("reset")},
+    {"exc": TimeoutError()},
+    {"status": 200, "text": "<html>captive portal</html>"},
+]
 SIGNALS_URL = f"{VEHICLE_API_URL}/vehicles/{EV_ID}/signals"
 VIN_URL = f"{SIGNALS_URL}/{VIN_SIGNAL}"
 OTHER_TOKEN_URL = "https://iam.example.test/token"

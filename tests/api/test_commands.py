@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp import ClientConnectionError, ClientSession
+from aiohttp import ClientSession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
@@ -50,7 +50,7 @@ from tests.smartcar_api import (
     token_payload,
 )
 
-from .conftest import Sleeps, answers, make_client
+from .conftest import PASSING_TROUBLE, Sleeps, answers, make_client
 
 # The commands without a body, by the client method that sends each.
 PLAIN_COMMANDS = [
@@ -350,14 +350,7 @@ async def test_command_errors(
 
 @pytest.mark.parametrize(
     "failure",
-    [
-        {"status": 429, "json": error_body("RATE_LIMIT", "VEHICLE", 429)},
-        {"status": 500, "json": error_body("SERVER", "INTERNAL", 500)},
-        {"status": 503, "text": "Service Unavailable"},
-        {"status": 504, "text": ""},
-        {"exc": ClientConnectionError("reset")},
-        {"status": 200, "text": "<html>captive portal</html>"},
-    ],
+    [{"status": 429, "json": error_body("RATE_LIMIT", "VEHICLE", 429)}, *PASSING_TROUBLE],
 )
 async def test_commands_are_never_retried(
     commands: VehicleCommands,

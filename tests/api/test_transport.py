@@ -49,6 +49,7 @@ from tests.smartcar_api import (
 
 from .conftest import (
     CALLBACK,
+    PASSING_TROUBLE,
     SIGNALS_URL,
     VIN_URL,
     Sleeps,
@@ -284,18 +285,7 @@ async def test_unusable_retry_after_backs_off(
     assert sleeps == [1.0, 2.0]
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        {"status": 500, "json": error_body("SERVER", "INTERNAL", 500)},
-        {"status": 502, "json": error_body("UPSTREAM", "UNKNOWN_ISSUE", 502)},
-        {"status": 503, "text": "Service Unavailable"},
-        {"status": 504, "text": ""},
-        {"exc": ClientConnectionError("reset")},
-        {"exc": TimeoutError()},
-        {"status": 200, "text": "<html>captive portal</html>"},
-    ],
-)
+@pytest.mark.parametrize("failure", PASSING_TROUBLE)
 async def test_passing_trouble_is_retried(
     client: SmartcarClient,
     aioclient_mock: AiohttpClientMocker,
