@@ -61,6 +61,8 @@ REMOVED = {
     "binary_sensor.polestar_2_online",
     "sensor.vw_id_4_time_to_complete",
 }
+# sensor.py's entities of the vehicle itself, which the catalog does not declare.
+VEHICLE_ENTITIES = {("sensor", "last_update")}
 # The entities of ours that do not exist yet: the controls of the control issue, the lock
 # states of doors and trunks the catalog is to read from closure signals (issue 16).
 COMING = {
@@ -150,13 +152,18 @@ async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
-@pytest.fixture
-async def switched(hass: HomeAssistant) -> tuple[MockConfigEntry, dict[str, str]]:
+async def switch(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
     """Their entry and registries, then our setup; their device ids by VIN."""
-    entry = their_entry()
     device_ids = leave_as_they_do(hass, entry)
     await setup(hass, entry)
-    return entry, device_ids
+    return device_ids
+
+
+@pytest.fixture
+async def switched(hass: HomeAssistant) -> tuple[MockConfigEntry, dict[str, str]]:
+    """Their entry switched; their device ids by VIN."""
+    entry = their_entry()
+    return entry, await switch(hass, entry)
 
 
 @pytest.fixture
@@ -198,7 +205,7 @@ def registry_state(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any
 def test_every_counterpart_is_an_entity_here_or_coming() -> None:
     """Each of their keys names one of our entities (a typo would strand its history)."""
     ours = {(domain, key) for domain, keys in COUNTERPARTS.items() for key in keys.values()}
-    missing = ours - CATALOG_ROLES.keys() - COMING - {("sensor", "last_update")}
+    missing = ours - CATALOG_ROLES.keys() - VEHICLE_ENTITIES - COMING
     assert not missing
 
 
@@ -372,20 +379,25 @@ def cloud(hass: HomeAssistant) -> Iterator[FakeCloud]:
 async def test_cloudhook_is_kept(hass: HomeAssistant, cloud: FakeCloud) -> None:
     """Their callback URL was a cloudhook: the entry knows its URL, Smartcar keeps calling it."""
     entry = their_entry(cloudhook=True)
-    leave_as_they_do(hass, entry)
-    await setup(hass, entry)
+    await switch(hass, entry)
     assert entry.data[CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL
     assert not ir.async_get(hass).async_get_issue(DOMAIN, f"no_public_url_{entry.entry_id}")
 
 
-async def test_cloudhook_is_learnt_when_cloud_connects(
-    hass: HomeAssistant, cloud: FakeCloud
-) -> None:
-    """Cloud connects after Home Assistant started: the URL is stored then, and used."""
+@pytest.fixture
+async def switched_before_cloud_connects(hass: HomeAssistant, cloud: FakeCloud) -> MockConfigEntry:
+    """Their entry with a cloudhook switched while Cloud is not connected yet."""
     cloud.connected = False
     entry = their_entry(cloudhook=True)
-    leave_as_they_do(hass, entry)
-    await setup(hass, entry)
+    await switch(hass, entry)
+    return entry
+
+
+async def test_cloudhook_is_learnt_when_cloud_connects(
+    hass: HomeAssistant, cloud: FakeCloud, switched_before_cloud_connects: MockConfigEntry
+) -> None:
+    """Cloud connects after Home Assistant started: the URL is stored then, and used."""
+    entry = switched_before_cloud_connects
     assert entry.state is ConfigEntryState.LOADED
     assert CONF_CLOUDHOOK_URL not in entry.data
 
@@ -400,13 +412,10 @@ async def test_cloudhook_is_learnt_when_cloud_connects(
 
 
 async def test_cloudhook_learning_waits_for_a_connection_that_lasts(
-    hass: HomeAssistant, cloud: FakeCloud
+    hass: HomeAssistant, cloud: FakeCloud, switched_before_cloud_connects: MockConfigEntry
 ) -> None:
     """A disconnection, or a connection lost before Cloud answers, leaves it to the next one."""
-    cloud.connected = False
-    entry = their_entry(cloudhook=True)
-    leave_as_they_do(hass, entry)
-    await setup(hass, entry)
+    entry = switched_before_cloud_connects
     await cloud.disconnect()
     # Connected, and gone again before Cloud is asked.
     async_dispatcher_send(hass, CONNECTION_CHANGED, CloudConnectionState.CLOUD_CONNECTED)
@@ -444,8 +453,7 @@ async def test_cloudhook_without_cloud_is_logged(
     caplog.set_level(logging.WARNING)
     await hass.config.async_update(external_url="https://car.example.org")
     entry = their_entry(cloudhook=True)
-    leave_as_they_do(hass, entry)
-    await setup(hass, entry)
+    await switch(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     assert CONF_CLOUDHOOK_URL not in entry.data
     assert "Cloud is not set up" in caplog.text

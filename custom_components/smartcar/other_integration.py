@@ -128,15 +128,9 @@ def is_other_entry(data: Mapping[str, Any]) -> bool:
 def listed_vehicles(data: Mapping[str, Any]) -> list[SmartcarVehicle]:
     """Its vehicles map as the vehicles a Connect entry here lists."""
     return [
-        SmartcarVehicle.from_dict({**details, "id": vehicle_id, "year": _year(details)})
+        SmartcarVehicle.from_dict({**details, "id": vehicle_id})
         for vehicle_id, details in data[OTHER_VEHICLES].items()
     ]
-
-
-def _year(details: Mapping[str, Any]) -> Any:
-    """Smartcar's year is a number; its stored copies may hold it as text ("2021")."""
-    year = details.get("year")
-    return int(year) if isinstance(year, str) and year.isdigit() else year
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""What identifies a Smartcar entry for good, and the migration to ids a new token keeps.
+"""What identifies a Smartcar entry for good, and the migration of older entries to it.
 
 A Smartcar Connect entry is one user of one Smartcar application: the Application ID and
 the user's id never change.
