@@ -5,7 +5,8 @@ The parser is deliberately tolerant: Smartcar's documentation and its live traff
 on where triggers live, which timestamp names are used and whether ``status`` is present
 (PROTOCOL.md sections 4-6), so every variant seen anywhere is accepted. Unknown fields are
 ignored and unknown signals are kept; nothing unexpected is fatal except a body that is not
-a JSON object.
+a JSON object. A body is decoded once, into plain Python objects (msgspec, untyped: integers
+of any size stay exact), and read tolerantly from there.
 """
 
 from __future__ import annotations
@@ -117,9 +118,9 @@ class VehicleState:
     """A VEHICLE_STATE delivery: every selected signal, plus what triggered it.
 
     ``signal_objects`` are the delivery's signal objects as decoded, not yet read. A
-    delivery carries every selected signal and most repeat the value already held, so the
-    fleet reads into a ``Signal`` (``read_signal``) only those whose body differs from it:
-    the cost of a delivery follows what changed, not how many signals it carries.
+    delivery carries every selected signal and most repeat the report already held, so the
+    fleet reads into a ``Signal`` (``read_signal``) only the others: the cost of a delivery
+    follows what changed, not how many signals it carries.
     """
 
     event_id: str | None
