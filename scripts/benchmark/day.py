@@ -1,10 +1,10 @@
 """One simulated day of one car, as deliveries five minutes apart.
 
-Each delivery carries every signal (tests/payloads.py's bodies) and changes one or two of
-them, following a commuter's day: charging at home after midnight up to the charge limit,
-unplugged, a drive to work with the door and lock used at each end, parked at work, the
-drive home, the boot opened in the evening, plugged in again until the limit. While
-parked with nothing else going on, the outside temperature moves by 0.1 °C.
+Each delivery carries every signal of an electric car (tests/payloads.py's bodies) and
+changes one or two of them, following a commuter's day: charging at home after midnight up
+to the charge limit, unplugged, a drive to work with the door and lock used at each end,
+parked at work, the drive home, the boot opened in the evening, plugged in again until the
+limit. While parked with nothing else going on, the outside temperature moves by 0.1 °C.
 """
 
 from __future__ import annotations

@@ -41,6 +41,19 @@ def load_all_signals() -> dict[str, dict[str, Any]]:
     return {code: dict(body) for code, body in ALL_SIGNALS.items()}
 
 
+def electric_car_signals() -> dict[str, dict[str, Any]]:
+    """Every signal an electric car can send: ALL_SIGNALS without the combustion engine's.
+
+    ALL_SIGNALS has both kinds (a hybrid no maker builds): the recorder's day is a real
+    car's, whose fuel level, amount and range would add three statistics of their own.
+    """
+    return {
+        code: body
+        for code, body in load_all_signals().items()
+        if not code.startswith("internalcombustionengine-")
+    }
+
+
 def subset(all_codes: list[str], size: int) -> list[str]:
     """The first ``size`` codes, always including the two that change."""
     others = [code for code in all_codes if code not in (SOC, ODOMETER)]

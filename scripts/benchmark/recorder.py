@@ -40,7 +40,7 @@ from homeassistant.helpers.recorder import get_instance as get_recorder
 from homeassistant.util import dt as dt_util
 
 from .day import DAY_DELIVERIES, DELIVERY_MINUTES, Car
-from .payloads import SIGNATURE_HEADER, VehicleModel, load_all_signals, sign
+from .payloads import SIGNATURE_HEADER, VehicleModel, electric_car_signals, sign
 from .seams import BenchError, HandlerCapture
 from .server import HOME, free_port, running_hass, setup_integration
 
@@ -209,7 +209,7 @@ async def measure_recorder_day(
             capture.timed(webhook_id, "the integration")  # registered as the bench expects
             url = f"http://127.0.0.1:{port}{webhook.async_generate_path(webhook_id)}"
             instance, compile_period = get_recorder(hass), periodic_statistics(hass)
-            model = VehicleModel.create(0, load_all_signals())
+            model = VehicleModel.create(0, electric_car_signals())
             car = Car(model.bodies, (HOME["latitude"], HOME["longitude"]))
 
             async def deliver(at: datetime, codes: list[str]) -> None:
