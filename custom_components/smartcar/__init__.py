@@ -21,10 +21,16 @@ from .account import (
 )
 from .callback_url import async_delete_cloudhooks, async_watch_callback_url
 from .const import CONF_ERROR_WEBHOOK_ID, DOMAIN
-from .issues import CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, entry_issue_id
+from .issues import (
+    CONNECT_V2,
+    NO_PUBLIC_URL,
+    SIGNATURE_FAILURES,
+    SWITCH_REMOVED_ENTITIES,
+    entry_issue_id,
+)
 from .runtime import SmartcarRuntime
 from .store import fleet_store
-from .unique_ids import async_migrate_entry as async_migrate_to_stable_id
+from .unique_ids import async_migrate_entry as async_migrate_to_current
 from .webhook import SmartcarWebhook
 
 if TYPE_CHECKING:
@@ -74,8 +80,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Entries of minor version 1 get the unique id a new token keeps (unique_ids.py)."""
-    return await async_migrate_to_stable_id(hass, entry)
+    """Older entries (ours, and wbyoung/smartcar's) become current (unique_ids.py)."""
+    return await async_migrate_to_current(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
@@ -89,7 +95,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
     """Unsubscribe the entry's vehicles; delete its cloudhook, stored values and repairs."""
     await async_unsubscribe(hass, entry, listed_vehicles(entry))
-    for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES):
+    for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, SWITCH_REMOVED_ENTITIES):
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(kind, entry.entry_id))
     await async_delete_cloudhooks(hass, entry)
     await fleet_store(hass, entry.entry_id).async_remove()
