@@ -28,7 +28,6 @@ from .api_errors import (
     SmartcarNotFoundError,
     SmartcarPermissionError,
 )
-from .api_hosts import AUTHORIZE_URL as AUTHORIZE_URL  # noqa: PLC0414 (for connect.py)
 from .api_hosts import MANAGEMENT_API_URL, VEHICLE_API_URL
 from .api_json import nonempty_text
 from .api_transport import Sleep, SmartcarTransport, TokenSource, path_segment

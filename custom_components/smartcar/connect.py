@@ -24,7 +24,8 @@ from homeassistant.helpers.http import KEY_HASS
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.hass_dict import HassKey
 
-from .api import AUTHORIZE_URL, SCOPE_VEHICLE_INFO
+from .api import SCOPE_VEHICLE_INFO
+from .api_hosts import AUTHORIZE_URL
 from .const import DOMAIN
 
 if TYPE_CHECKING:

@@ -186,6 +186,6 @@ def catalog_keys(signals: Mapping[str, Any]) -> set[str]:
     return {
         description.key
         for description in (*SENSORS, *BINARY_SENSORS, *TRACKERS)
-        if (description.signal in signals or description.vehicle_value is not None)
+        if (description.topic in signals or description.vehicle_value is not None)
         and description.entity_registry_enabled_default
     }
