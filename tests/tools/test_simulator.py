@@ -42,7 +42,6 @@ from simulator.engine import (
 )
 from simulator.payloads import SIGNAL_CODES, doors_body, initial_bodies
 from simulator.scenario import at_rest, start_bodies
-
 from tests.conftest import TOKEN, WEBHOOK_PATH
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "private_state_file")
