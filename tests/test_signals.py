@@ -139,9 +139,7 @@ def test_measure_takes_the_body_unit_in_its_canonical_form(
 ) -> None:
     # Pressures must be plausible in their stated unit, or they would be re-read (see below).
     value = {"bar": 2.5, "kPa": 250, "psi": 35}.get(unit, 42)
-    result = measure(
-        {"value": value, "unit": spelling}, VALUE, OTHER_UNIT_OF_FAMILY[family]
-    )
+    result = measure({"value": value, "unit": spelling}, VALUE, OTHER_UNIT_OF_FAMILY[family])
     assert result == Measurement(value=value, unit=unit, note=None)
 
 
@@ -213,9 +211,7 @@ def test_missing_unit_uses_the_documented_default(family: UnitFamily, default: s
 
 
 def test_explicit_null_unit_uses_the_default() -> None:
-    assert measure({"value": 95, "unit": None}, VALUE, "min") == Measurement(
-        95, "min"
-    )
+    assert measure({"value": 95, "unit": None}, VALUE, "min") == Measurement(95, "min")
 
 
 def test_count_ignores_whatever_unit_is_given() -> None:
