@@ -137,6 +137,7 @@ class SmartcarSensor(SmartcarEntity, SensorEntity):
                 # A count has no unit, whatever a delivery says.
                 return (measurement.value, measurement.unit if unit else None)
             case Moment(compute=compute):
+                # Counted from when the car (else Smartcar) recorded the time left.
                 return compute(body, state.recorded_at or state.retrieved_at)
             case Choice(read=read, options=options):
                 raw = read(body)
