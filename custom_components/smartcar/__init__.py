@@ -10,6 +10,7 @@ from aiohttp import hdrs
 from homeassistant.components.webhook import async_register, async_unregister
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
+from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 
 from .account import (
@@ -19,8 +20,10 @@ from .account import (
     async_unsubscribe,
     listed_vehicles,
 )
+from .call_counter_store import call_counter_store
 from .callback_url import async_delete_cloudhooks, async_watch_callback_url
 from .const import CONF_ERROR_WEBHOOK_ID, DOMAIN
+from .control import async_setup_control
 from .issues import (
     CONNECT_V2,
     NO_PUBLIC_URL,
@@ -29,6 +32,7 @@ from .issues import (
     entry_issue_id,
 )
 from .runtime import SmartcarRuntime
+from .services import async_setup_services
 from .store import fleet_store
 from .unique_ids import async_migrate_entry as async_migrate_to_current
 from .webhook import SmartcarWebhook
@@ -36,10 +40,27 @@ from .webhook import SmartcarWebhook
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers import device_registry as dr
+    from homeassistant.helpers.typing import ConfigType
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.DEVICE_TRACKER, Platform.EVENT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's action (smartcar.refresh), which serves every entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
@@ -51,8 +72,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     await async_check_sign_in(hass, entry)
     runtime = await SmartcarRuntime.async_load(hass, entry)
     entry.runtime_data = runtime
-    # Smartcar Connect entries: devices of the subscribed vehicles; the v2 entries' repair.
+    # Smartcar Connect entries: devices of the subscribed vehicles; the v2 entries' repair;
+    # on API v3, the commands and refreshes.
     async_setup_connect(hass, entry, runtime)
+    await async_setup_control(hass, entry, runtime)
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     async_register(
         hass,
@@ -93,12 +116,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Unsubscribe the entry's vehicles; delete its cloudhook, stored values and repairs."""
+    """Unsubscribe the entry's vehicles; delete its cloudhook, stored data and repairs."""
     await async_unsubscribe(hass, entry, listed_vehicles(entry))
     for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, SWITCH_REMOVED_ENTITIES):
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(kind, entry.entry_id))
     await async_delete_cloudhooks(hass, entry)
     await fleet_store(hass, entry.entry_id).async_remove()
+    await call_counter_store(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

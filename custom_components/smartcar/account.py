@@ -2,7 +2,8 @@
 
 API v3 entries keep the application's API credentials and the user's id; the application
 token (api_token.ApplicationToken) lives in memory, one per API client. Nothing is polled: the
-API is called at setup (the token, as setup's test), by the flows, and to unsubscribe.
+API is called at setup (the token, as setup's test), by the flows, to unsubscribe, and for
+the commands and refreshes a user asks for (control.py).
 
 Entries made on API v2 (an OAuth token in the data, no Application ID) keep receiving
 deliveries, which never need the API, and get a repair that moves them to v3 in place
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
     from homeassistant.config_entries import ConfigEntry
 
+    from .monthly_call_counter import MonthlyCallCounter
     from .runtime import SmartcarRuntime
 
 
@@ -80,13 +82,23 @@ def application_token(hass: HomeAssistant, data: Mapping[str, Any]) -> Applicati
     return token
 
 
-def smartcar_client(hass: HomeAssistant, data: Mapping[str, Any]) -> SmartcarClient:
-    """The API client for the credentials, user and permissions in an entry's (or flow's) data."""
+def smartcar_client(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    *,
+    call_counter: MonthlyCallCounter | None = None,
+) -> SmartcarClient:
+    """The API client for the credentials, user and permissions in an entry's (or flow's) data.
+
+    ``call_counter`` counts (and limits) the calls about each vehicle: the entry's commands
+    and refreshes (control.py). The flows' few calls are not counted.
+    """
     return SmartcarClient(
         async_get_clientsession(hass),
         application_token(hass, data),
         str(data.get(CONF_USER_ID, "")),
         scopes=data.get(CONF_SCOPES, DEFAULT_SCOPES),
+        call_counter=call_counter,
     )
 
 

@@ -3,7 +3,8 @@
 Plain Python with no Home Assistant imports, and the only module that writes a signal code.
 An entry says what the signal needs (its Connect permission), its documented default unit
 (which gives the unit family), and what it becomes: sensors, binary sensors, the device
-tracker, automation transitions, a field of the vehicle's device. Platforms, transitions,
+tracker, controls that act on the car, automation transitions, a field of the vehicle's
+device. Platforms, transitions,
 diagnostics, Connect's scopes and the README's entity tables all read it, so adding a signal
 is one entry here plus its strings (translations/en.json, icons.json).
 """
@@ -13,15 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from .api_commands import CHARGE_LIMIT_PERCENT_RANGE, VehicleCommand
 from .roles import (
     Choice,
     Flag,
+    LockControl,
     Moment,
     Number,
+    NumberControl,
     Position,
     Statistics,
+    SwitchControl,
     Text,
     Transition,
     all_closed,
@@ -30,10 +35,11 @@ from .roles import (
     is_false,
     one_more_open,
 )
-from .signals import UNIT_FAMILIES, VALUE, Read, measure
+from .protocol import MAX_TEXT_LENGTH, holdable
+from .signals import UNIT_FAMILIES, VALUE, Read, convert, measure, plausible_number
 
 if TYPE_CHECKING:
-    from .roles import Body, SensorRole
+    from .roles import Body, ControlRole, SensorRole
     from .signals import UnitFamily
 
 
@@ -60,6 +66,7 @@ class SignalSpec:
     sensors: tuple[SensorRole, ...] = field(default=(), kw_only=True)
     flags: tuple[Flag, ...] = field(default=(), kw_only=True)
     tracker: Position | None = field(default=None, kw_only=True)
+    controls: tuple[ControlRole, ...] = field(default=(), kw_only=True)
     transitions: tuple[Transition, ...] = field(default=(), kw_only=True)
     device_field: DeviceField | None = field(default=None, kw_only=True)
     private: bool = field(default=False, kw_only=True)
@@ -102,6 +109,8 @@ GROUP_PERMISSIONS: Final = {
 
 MEASURED: Final = Statistics.MEASUREMENT
 TOTAL: Final = Statistics.TOTAL_INCREASING
+# How far a full battery or tank can take a car, in km.
+RANGE: Final = (0, 3000)
 
 # Row 0 is the front, column 0 the left.
 POSITIONS: Final = (
@@ -118,16 +127,63 @@ DIAGNOSTIC_SYSTEMS: Final = (  # noqa: SIM905 (21 names; a line each would fill 
     "telematics tirepressure tirepressuremonitoring transmission washerfluid waterinfuel"
 ).split()
 
-_SECONDS_PER_UNIT: Final = {"s": 1, "min": 60, "h": 3600}
-
 
 def _charge_complete_at(body: Body, recorded_at: int | None) -> datetime | None:
     """When charging completes: the time left, counted from when the car reported it."""
     left = measure(body, VALUE, "min")
     if left.value is None or recorded_at is None:
         return None
-    seconds = left.value * _SECONDS_PER_UNIT[left.unit or "min"]
-    return datetime.fromtimestamp(recorded_at / 1000, UTC) + timedelta(seconds=seconds)
+    minutes = convert(left.value, left.unit or "min", "min")
+    try:
+        return datetime.fromtimestamp(recorded_at / 1000, UTC) + timedelta(minutes=minutes)
+    except (OverflowError, ValueError):  # past 9999: no moment (plausible ones never are)
+        return None
+
+
+def plausible(code: str, body: Body) -> bool:
+    """Whether a delivered body of ``code`` could be true, and can be held at all.
+
+    Every number an entity shows lies in its quantity's plausible range, each text fits a
+    state, a position is on Earth. The fleet refuses a body that is not (150 %, latitude
+    1e6, a negative odometer): the value before it stays. A signal the catalog does not
+    know only has to be one that can be held.
+    """
+    if not holdable(body):
+        return False
+    spec = BY_CODE.get(code)
+    if spec is None:
+        return True
+    for role in spec.sensors:
+        if isinstance(role, Number):
+            if not plausible_number(body, role.read, spec.unit or "", role.plausible):
+                return False
+        elif isinstance(role, Text) and not _fits_a_state(role.read(body)):
+            return False
+    if spec.device_field is not None and not _fits_a_state(VALUE(body)):
+        return False
+    return spec.tracker is None or _on_earth(body, spec.tracker)
+
+
+def _fits_a_state(value: Any) -> bool:
+    """A text no longer than a state may be (a value that is no text shows nothing)."""
+    return not isinstance(value, str) or len(value) <= MAX_TEXT_LENGTH
+
+
+def _on_earth(body: Body, position: Position) -> bool:
+    """Latitude and longitude in their ranges, and attributes a state can carry."""
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        degrees = body.get(name)
+        if degrees is not None and not (
+            isinstance(degrees, int | float)
+            and not isinstance(degrees, bool)
+            and -limit <= degrees <= limit
+        ):
+            return False
+    return all(
+        isinstance(value := body.get(field), bool | int | float | None)
+        or (isinstance(value, str) and _fits_a_state(value))
+        for field in position.attributes
+    )
 
 
 def _opening(key: str, device_class: str = "opening") -> Flag:
@@ -168,7 +224,7 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     SignalSpec(
         "tractionbattery-range",
         "km",
-        sensors=(Number("range", "distance", precision=0, statistics=MEASURED),),
+        sensors=(Number("range", "distance", precision=0, statistics=MEASURED, plausible=RANGE),),
     ),
     SignalSpec(
         "tractionbattery-nominalcapacity",
@@ -195,6 +251,14 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     SignalSpec(
         "charge-ischarging",
         flags=(Flag("charging", "battery_charging"),),
+        controls=(
+            SwitchControl(
+                "charging",
+                VehicleCommand.START_CHARGE,
+                VehicleCommand.STOP_CHARGE,
+                replaces="charging",
+            ),
+        ),
         transitions=(
             became("charging_started", value=True),
             became("charging_stopped", value=False),
@@ -206,7 +270,18 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         transitions=(became("charge_complete", "FULLY_CHARGED"),),
     ),
     SignalSpec("charge-ischargingcablelatched", flags=(Flag("cable_latched", diagnostic=True),)),
-    SignalSpec("charge-ischargingportflapopen", flags=(Flag("charge_port_open", "opening"),)),
+    SignalSpec(
+        "charge-ischargingportflapopen",
+        flags=(Flag("charge_port_open", "opening"),),
+        controls=(
+            SwitchControl(
+                "charge_port",
+                VehicleCommand.OPEN_CHARGE_PORT,
+                VehicleCommand.CLOSE_CHARGE_PORT,
+                replaces="charge_port_open",
+            ),
+        ),
+    ),
     SignalSpec(
         "charge-isfastchargerpresent", flags=(Flag("fast_charger_present", diagnostic=True),)
     ),
@@ -214,6 +289,15 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         "charge-chargelimits",
         "%",
         sensors=(Number("charge_limit", read=Read("activeLimit"), precision=0),),
+        controls=(
+            NumberControl(
+                "charge_limit",
+                VehicleCommand.SET_CHARGE_LIMIT,
+                CHARGE_LIMIT_PERCENT_RANGE,
+                read=Read("activeLimit"),
+                replaces="charge_limit",
+            ),
+        ),
     ),
     SignalSpec(
         "charge-timetocomplete",
@@ -246,7 +330,11 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         sensors=(Number("energy_added", "energy", precision=2, statistics=TOTAL),),
     ),
     SignalSpec("charge-chargerate", "km/h", sensors=(Number("charge_rate", "speed", precision=0),)),
-    SignalSpec("charge-chargerphases", "", sensors=(Number("charger_phases", diagnostic=True),)),
+    SignalSpec(
+        "charge-chargerphases",
+        "",
+        sensors=(Number("charger_phases", diagnostic=True, plausible=(0, 3)),),
+    ),
     SignalSpec(
         "charge-chargingconnectortype",
         sensors=(Text("charging_connector_type", diagnostic=True, enabled=False),),
@@ -283,7 +371,9 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     SignalSpec(
         "internalcombustionengine-range",
         "km",
-        sensors=(Number("fuel_range", "distance", precision=0, statistics=MEASURED),),
+        sensors=(
+            Number("fuel_range", "distance", precision=0, statistics=MEASURED, plausible=RANGE),
+        ),
     ),
     SignalSpec(
         "internalcombustionengine-oillife",
@@ -297,7 +387,11 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         "km",
         sensors=(Number("odometer", "distance", precision=0, statistics=TOTAL),),
     ),
-    SignalSpec("motion-currentspeed", "km/h", sensors=(Number("speed", "speed", precision=0),)),
+    SignalSpec(
+        "motion-currentspeed",
+        "km/h",
+        sensors=(Number("speed", "speed", precision=0, plausible=(-100, 500)),),
+    ),
     SignalSpec(
         "transmission-gearstate", sensors=(Choice("gear", ("park", "drive", "reverse", "neutral")),)
     ),
@@ -309,6 +403,9 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     SignalSpec(
         "closure-islocked",
         flags=(Flag("lock", "lock", on=is_false),),
+        controls=(
+            LockControl("lock", VehicleCommand.LOCK, VehicleCommand.UNLOCK, replaces="lock"),
+        ),
         transitions=(became("locked", value=True), became("unlocked", value=False)),
     ),
     SignalSpec(

@@ -16,7 +16,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
 
 from .account import is_connect_v3, v3_data
-from .api import DEFAULT_SCOPES, SCOPES
+from .api import CONTROL_SCOPES, DEFAULT_SCOPES, SCOPES
 from .compat import vol
 from .connect import async_expect_redirect, async_forget_redirect, authorize_url, redirect_uri
 from .const import CONF_APPLICATION_ID, CONF_SCOPES, CONF_USER_ID, DASHBOARD_URL, LOGGER
@@ -26,9 +26,12 @@ from .unique_ids import connect_unique_id
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+# The read permissions, and those to act on the car (lock, charging). The control ones are
+# not ticked by default: unlocking a car from Home Assistant is the owner's choice to make,
+# and Smartcar's consent page lists it for the owner to approve.
 SCOPES_FIELD: Final = SelectSelector(
     SelectSelectorConfig(
-        options=list(SCOPES),
+        options=[*SCOPES, *CONTROL_SCOPES],
         multiple=True,
         mode=SelectSelectorMode.LIST,
         translation_key=CONF_SCOPES,

@@ -3,7 +3,8 @@
 The download answers the usual support questions without the user's secrets: does Smartcar
 reach this instance (callback URL kind, last VERIFY, signature failures in a row), what did
 the last requests get as an answer, and for each vehicle which signals arrive, which are in
-error and why, and which never came at all. Everything is redacted in one place
+error and why, and which never came at all; for a Connect entry, the last commands and
+refreshes and each vehicle's API calls this month. Everything is redacted in one place
 (``_redact``): the management token, webhook ids and callback URLs, the VIN, the user id,
 the nickname and the coordinates never appear. Vehicle ids stay: they are opaque Smartcar
 UUIDs, and they are what links a vehicle's section to Smartcar's dashboard and logs.
@@ -17,6 +18,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
 from homeassistant.util import dt as dt_util
 
+from .account import listed_vehicles
 from .callback_url import callback_url, cloud_available
 from .catalog import PRIVATE_SIGNALS, SIGNALS
 from .const import (
@@ -34,7 +36,7 @@ from .signals import measure
 from .vehicle_errors import as_dict
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
@@ -85,7 +87,11 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The whole entry: its setup, its recent requests and every vehicle."""
     runtime = entry.runtime_data
-    return _redact(_diagnostics(hass, runtime, runtime.fleet.vehicles.values()))
+    vehicle_ids = {*runtime.fleet.vehicles, *(vehicle.id for vehicle in listed_vehicles(entry))}
+    return _redact(
+        _diagnostics(hass, runtime, runtime.fleet.vehicles.values())
+        | _controls(runtime, vehicle_ids)
+    )
 
 
 async def async_get_device_diagnostics(
@@ -103,7 +109,7 @@ async def async_get_device_diagnostics(
         for vehicle_id, vehicle in runtime.fleet.vehicles.items()
         if vehicle_id in vehicle_ids
     ]
-    return _redact(_diagnostics(hass, runtime, vehicles))
+    return _redact(_diagnostics(hass, runtime, vehicles) | _controls(runtime, vehicle_ids))
 
 
 def _diagnostics(
@@ -117,6 +123,21 @@ def _diagnostics(
             _delivery(delivery) for delivery in list(runtime.deliveries)[-RECENT_DELIVERIES:]
         ],
         "vehicles": {vehicle.id: _vehicle(runtime, vehicle, now_ms) for vehicle in vehicles},
+    }
+
+
+def _controls(runtime: SmartcarRuntime, vehicle_ids: Collection[str]) -> dict[str, Any]:
+    """A Connect entry's last commands and reads (oldest first), each vehicle's calls."""
+    control = runtime.control
+    if control is None:
+        return {}  # webhook only: nothing is sent to the car
+    return {
+        "controls": [
+            record.as_dict() for record in control.log if record.vehicle_id in vehicle_ids
+        ],
+        "api_calls": {
+            vehicle_id: control.calls_this_month(vehicle_id) for vehicle_id in sorted(vehicle_ids)
+        },
     }
 
 

@@ -2,8 +2,9 @@
 
 Plain Python with no Home Assistant imports. A role names an entity (its translation key)
 and says how it reads the signal's body; device classes are Home Assistant's own strings
-(``"battery"``, ``"door"``), which the platforms turn into their enums. A transition kind
-says which change of a body is worth automating on.
+(``"battery"``, ``"door"``), which the platforms turn into their enums. A control is a role
+that also acts on the car through Smartcar's commands. A transition kind says which change
+of a body is worth automating on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .signals import VALUE, Read
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from .api_commands import VehicleCommand
 
 type Body = Mapping[str, Any]
 
@@ -48,11 +51,16 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Number(Role):
-    """A sensor of a number in the signal's unit (the body's, else the catalog's default)."""
+    """A sensor of a number in the signal's unit (the body's, else the catalog's default).
+
+    ``plausible`` narrows the range its unit allows (signals.PLAUSIBLE_RANGES), in the
+    catalog's unit: a number outside is not shown.
+    """
 
     device_class: str | None = None
     precision: int | None = field(default=None, kw_only=True)
     statistics: Statistics | None = field(default=None, kw_only=True)
+    plausible: tuple[float, float] | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,70 @@ class Position(Role):
 
 
 type SensorRole = Number | Choice | Text | Moment
+
+
+# --- Controls: entities that act on the car ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LockControl(Role):
+    """A lock entity: the read value is true when locked; ``lock`` and ``unlock`` act.
+
+    ``replaces`` is the key of the signal's read-only entity that this one stands in for
+    where it is offered (the ``lock`` binary sensor), so that the user sees one entity.
+    """
+
+    lock: VehicleCommand
+    unlock: VehicleCommand
+    replaces: str | None = field(default=None, kw_only=True)
+
+    @property
+    def commands(self) -> tuple[VehicleCommand, ...]:
+        """Every command the entity sends."""
+        return (self.lock, self.unlock)
+
+    def command(self, target: Any) -> VehicleCommand:
+        """The command that brings the car to ``target`` (locked or not)."""
+        return self.lock if target else self.unlock
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchControl(Role):
+    """A switch entity: the read value is true when on; ``turn_on`` and ``turn_off`` act."""
+
+    turn_on: VehicleCommand
+    turn_off: VehicleCommand
+    replaces: str | None = field(default=None, kw_only=True)
+
+    @property
+    def commands(self) -> tuple[VehicleCommand, ...]:
+        """Every command the entity sends."""
+        return (self.turn_on, self.turn_off)
+
+    def command(self, target: Any) -> VehicleCommand:
+        """The command that brings the car to ``target`` (on or off)."""
+        return self.turn_on if target else self.turn_off
+
+
+@dataclass(frozen=True, slots=True)
+class NumberControl(Role):
+    """A number entity: the read number, which ``set_to`` sets to a whole value of ``values``."""
+
+    set_to: VehicleCommand
+    values: range
+    replaces: str | None = field(default=None, kw_only=True)
+
+    @property
+    def commands(self) -> tuple[VehicleCommand, ...]:
+        """Every command the entity sends."""
+        return (self.set_to,)
+
+    def command(self, target: Any) -> VehicleCommand:
+        """The command that sets the car to ``target``."""
+        return self.set_to
+
+
+type ControlRole = LockControl | SwitchControl | NumberControl
 
 
 # --- Transitions -----------------------------------------------------------------------

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
+    from .control import VehicleControl
     from .fleet import Changes, Fleet, Vehicle
     from .store import FleetStore
 
@@ -55,7 +56,9 @@ class SmartcarRuntime:
     """Everything one config entry needs while it runs.
 
     Its parts: ``fleet`` (the values), ``store`` (their file), ``devices``, ``dispatch``
-    (entities' and platforms' subscriptions) and ``freshness`` (reporting and its repair).
+    (entities' and platforms' subscriptions) and ``freshness`` (reporting and its repair);
+    a Smartcar Connect entry on API v3 also has ``control`` (commands, refreshes, their log
+    and the monthly call count), which hands what it reads to ``async_apply``.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class SmartcarRuntime:
         self.deliveries: deque[Delivery] = deque(maxlen=RECENT_DELIVERIES)
         self.signature_failures = 0
         self.last_verified_at: datetime | None = None
+        self.control: VehicleControl | None = None
 
     @classmethod
     async def async_load(cls, hass: HomeAssistant, entry: ConfigEntry) -> SmartcarRuntime:

@@ -1,0 +1,445 @@
+"""Acting on the car and reading it on demand: a Smartcar Connect entry's commands and refreshes.
+
+Only entries on Smartcar's API v3 act (``runtime.control``); a control is offered where its
+permission was asked for (the catalog's ``controls`` say which commands each one sends).
+
+A command returns once Smartcar answers: 200 when the car carried it out, 202 while it is
+still at it. Neither answer carries the car's new state, so the entity shows the commanded
+state as pending from the moment it is sent until the car's signal shows it (a delivery, or
+a refresh), for PENDING_AT_MOST at most. CONFIRM_READ_AFTER the answer, if nothing confirmed
+it yet, the one signal is read once: one more call, tried once. A newer command to the same
+control replaces the older one's wait and read, so a burst of commands costs one read.
+
+A refresh reads every signal of the vehicle and hands them to the runtime in a delivery's
+envelope, parsed by the protocol core: the same ordering (an older value never replaces a
+newer one) and the same change-only writes as a webhook delivery. Nothing is read unless a
+user (or an automation) asks, or a command waits for its confirmation.
+
+Every call counts against the vehicle's monthly calls (``MonthlyCallCounter``, kept in
+``call_counter_store``); after a rate limit (429) no call about the vehicle is sent until
+the wait Smartcar asked for has passed. The last RECENT_CONTROLS commands and reads are
+kept for diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .account import application_token, is_connect_v3, listed_vehicles, smartcar_client
+from .api import api_signal
+from .api_commands import COMMAND_PERMISSIONS, VehicleCommand
+from .api_errors import SmartcarAuthError, SmartcarError, SmartcarRateLimitError
+from .api_hosts import VEHICLE_API_URL
+from .api_transport import REQUEST_TIMEOUT, CallPolicy, SmartcarTransport, path_segment
+from .call_counter_store import call_counter_store
+from .const import CONF_USER_ID, LOGGER
+from .control_errors import control_error
+from .dispatch import Dispatcher, VehicleTopic
+from .fleet import Vehicle
+from .freshness import now_ms
+from .protocol import parse_event
+from .replaced_entities import async_replace_read_only_entities
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+
+    from .api import SmartcarClient, SmartcarVehicle
+    from .api_commands import CommandResult, VehicleCommands
+    from .call_counter_store import CallCounterStore
+    from .monthly_call_counter import MonthlyCallCounter
+    from .protocol import Event
+    from .roles import ControlRole
+    from .runtime import SmartcarRuntime
+
+# Smartcar updates the signals it holds shortly after a command: the confirming read waits
+# this long after the answer (unless a delivery confirmed it first).
+CONFIRM_READ_AFTER: Final = timedelta(seconds=30)
+# The longest a commanded state shows as pending: Smartcar carries a command out for up to
+# about 175 s (a 202 answer), and its delivery follows.
+PENDING_AT_MOST: Final = timedelta(minutes=3)
+# How long to leave the vehicle alone after a 429 that does not say (Smartcar's vehicle
+# bucket refills at 2 requests a minute).
+RATE_LIMIT_PAUSE: Final = 60.0
+RECENT_CONTROLS: Final = 20
+# A confirming read is one call, whatever Smartcar answers.
+ONE_TRY: Final = CallPolicy(attempts=1, timeout=REQUEST_TIMEOUT)
+# How a refresh shows in the smartcar_delivery bus event's triggers.
+REFRESH_TRIGGER: Final = "REFRESH"
+
+# What the log records: kinds besides the commands' own names, and results.
+REFRESH: Final = "refresh"
+CONFIRMING_READ: Final = "confirming_read"
+DONE: Final = "done"
+PENDING: Final = "pending"
+CONFIRMED: Final = "confirmed"
+NOT_CONFIRMED: Final = "not_confirmed"
+APPLIED: Final = "applied"
+NO_SIGNALS: Final = "no_signals"
+FAILED: Final = "failed"
+
+# How each command is sent; ``value`` is the number of a number control.
+_SENDERS: Final[
+    Mapping[VehicleCommand, Callable[[VehicleCommands, str, Any], Awaitable[CommandResult]]]
+] = {
+    VehicleCommand.LOCK: lambda commands, vehicle_id, _: commands.async_lock(vehicle_id),
+    VehicleCommand.UNLOCK: lambda commands, vehicle_id, _: commands.async_unlock(vehicle_id),
+    VehicleCommand.START_CHARGE: lambda commands, vehicle_id, _: commands.async_start_charging(
+        vehicle_id
+    ),
+    VehicleCommand.STOP_CHARGE: lambda commands, vehicle_id, _: commands.async_stop_charging(
+        vehicle_id
+    ),
+    VehicleCommand.SET_CHARGE_LIMIT: lambda commands, vehicle_id, percent: (
+        commands.async_set_charge_limit(vehicle_id, percent)
+    ),
+    VehicleCommand.OPEN_CHARGE_PORT: lambda commands, vehicle_id, _: (
+        commands.async_open_charge_port(vehicle_id)
+    ),
+    VehicleCommand.CLOSE_CHARGE_PORT: lambda commands, vehicle_id, _: (
+        commands.async_close_charge_port(vehicle_id)
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRecord:
+    """One command, confirmation or read, as diagnostics show it."""
+
+    at: datetime
+    vehicle_id: str
+    kind: str  # the command ("lock", "set_charge_limit"...), "refresh" or "confirming_read"
+    result: str
+    request_id: str | None = None  # Smartcar's, to quote to its support
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as diagnostics show it."""
+        return {
+            "at": self.at.isoformat(),
+            "vehicle_id": self.vehicle_id,
+            "kind": self.kind,
+            "result": self.result,
+            "request_id": self.request_id,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A command whose outcome the car's signal has not shown yet."""
+
+    vehicle_id: str
+    code: str
+    role: ControlRole
+    target: Any
+    kind: str
+    stop_watching: CALLBACK_TYPE
+    timers: list[CALLBACK_TYPE] = field(default_factory=list)
+
+
+async def async_setup_control(
+    hass: HomeAssistant, entry: ConfigEntry, runtime: SmartcarRuntime
+) -> None:
+    """Give a Connect entry on API v3 its controls; every entry its read-only entities back.
+
+    Before the platforms are set up: the replacement of read-only entities by controls
+    must see each signal before the platforms add its entities.
+    """
+    if is_connect_v3(entry.data):
+        store = call_counter_store(hass, entry.entry_id)
+        counter = await store.async_load()
+        runtime.control = VehicleControl(hass, entry, runtime, counter, store)
+        entry.async_on_unload(runtime.control.async_unload)
+    control = runtime.control
+    entry.async_on_unload(
+        async_replace_read_only_entities(
+            hass, entry, runtime, lambda role: control is not None and control.offers(role)
+        )
+    )
+
+
+class VehicleControl:
+    """The commands and refreshes of one Connect entry's vehicles."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        runtime: SmartcarRuntime,
+        counter: MonthlyCallCounter,
+        store: CallCounterStore,
+    ) -> None:
+        """Call Smartcar for the entry's user, counting each call in ``counter``."""
+        self._hass = hass
+        self._entry = entry
+        self._runtime = runtime
+        self._counter = counter
+        self._store = store
+        self._client: SmartcarClient = smartcar_client(hass, entry.data, call_counter=counter)
+        self._transport = SmartcarTransport(
+            async_get_clientsession(hass),
+            application_token(hass, entry.data),
+            str(entry.data[CONF_USER_ID]),
+            call_counter=counter,
+        )
+        self._pending: dict[tuple[str, str], _Pending] = {}
+        self._paused_until: dict[str, float] = {}
+        # Entities of controls follow their pending commands here (topic: the role's key).
+        self.changes = Dispatcher()
+        self.log: deque[ControlRecord] = deque(maxlen=RECENT_CONTROLS)
+
+    # --- What the entities ask ----------------------------------------------------------
+
+    def offers(self, role: ControlRole) -> bool:
+        """Whether the entry asked for every permission the control's commands need."""
+        return all(self._client.commands.permitted(command) for command in role.commands)
+
+    def commanded(self, vehicle_id: str, code: str, role: ControlRole) -> Any | None:
+        """The state a pending command asked for, unless the car shows it already."""
+        pending = self._pending.get((vehicle_id, role.key))
+        if pending is None or self._reads(vehicle_id, code, role, pending.target):
+            return None
+        return pending.target
+
+    def calls_this_month(self, vehicle_id: str) -> dict[str, Any]:
+        """The vehicle's API calls this month, of how many, and when the count restarts."""
+        return {
+            "used": self._counter.calls_used(vehicle_id),
+            "limit": self._counter.limit,
+            "left": self._counter.calls_left(vehicle_id),
+            "month_ends_at": self._counter.month_ends_at().isoformat(),
+        }
+
+    # --- Commands -----------------------------------------------------------------------
+
+    async def async_command(
+        self, vehicle_id: str, code: str, role: ControlRole, target: Any
+    ) -> None:
+        """Bring the car to ``target`` (locked, charging, a charge limit...) with a command.
+
+        Raises a translated ``HomeAssistantError`` when Smartcar (or the call limit)
+        refuses; the entity then shows the car's state again.
+        """
+        command = role.command(target)
+        kind = command.name.lower()
+        pending = self._begin(vehicle_id, code, role, target, kind)
+        result: CommandResult | None = None
+        try:
+            result = await self._async_call(
+                vehicle_id,
+                kind,
+                lambda: _SENDERS[command](self._client.commands, vehicle_id, target),
+                permission=COMMAND_PERMISSIONS[command],
+            )
+        finally:
+            if result is None and pending is not None:
+                self._end(pending)  # refused, or cancelled: the car's state shows again
+        self._record(vehicle_id, kind, PENDING if result.pending else DONE, result.request_id)
+        if pending is not None and self._pending.get((vehicle_id, role.key)) is pending:
+            pending.timers = [
+                async_call_later(
+                    self._hass, CONFIRM_READ_AFTER, partial(self._read_later, pending)
+                ),
+                async_call_later(self._hass, PENDING_AT_MOST, partial(self._expire, pending)),
+            ]
+
+    def _begin(
+        self, vehicle_id: str, code: str, role: ControlRole, target: Any, kind: str
+    ) -> _Pending | None:
+        """Show ``target`` as pending, replacing an earlier command's; None if shown already."""
+        if (earlier := self._pending.get((vehicle_id, role.key))) is not None:
+            self._end(earlier)
+        if self._reads(vehicle_id, code, role, target):
+            return None
+        pending = _Pending(vehicle_id, code, role, target, kind, stop_watching=lambda: None)
+        pending.stop_watching = self._runtime.dispatch.subscribe(
+            vehicle_id, code, partial(self._check, pending)
+        )
+        self._pending[(vehicle_id, role.key)] = pending
+        self.changes.notify(vehicle_id, role.key)
+        return pending
+
+    def _end(self, pending: _Pending, result: str | None = None) -> None:
+        """Stop showing a command as pending; ``result`` says why, for the log."""
+        key = (pending.vehicle_id, pending.role.key)
+        if self._pending.get(key) is not pending:
+            return
+        del self._pending[key]
+        pending.stop_watching()
+        for cancel in pending.timers:
+            cancel()
+        if result is not None:
+            self._record(pending.vehicle_id, pending.kind, result)
+        self.changes.notify(pending.vehicle_id, pending.role.key)
+
+    @callback
+    def _check(self, pending: _Pending) -> None:
+        """Confirm the command if the signal that changed (delivered or read) shows it."""
+        if self._reads(pending.vehicle_id, pending.code, pending.role, pending.target):
+            self._end(pending, CONFIRMED)
+
+    @callback
+    def _read_later(self, pending: _Pending, _now: datetime) -> None:
+        self._entry.async_create_background_task(
+            self._hass, self._async_confirm(pending), "Smartcar confirming read"
+        )
+
+    async def _async_confirm(self, pending: _Pending) -> None:
+        """Read the one signal of a command nothing confirmed yet (one call)."""
+        vehicle_id = pending.vehicle_id
+        try:
+            signals = await self._async_call(
+                vehicle_id,
+                CONFIRMING_READ,
+                lambda: read_signal(self._transport, vehicle_id, pending.code),
+            )
+        except SmartcarError:
+            return  # in the log; the wait goes on until a delivery or PENDING_AT_MOST
+        self._record(vehicle_id, CONFIRMING_READ, self._apply(vehicle_id, signals))
+
+    @callback
+    def _expire(self, pending: _Pending, _now: datetime) -> None:
+        self._end(pending, NOT_CONFIRMED)
+
+    def _reads(self, vehicle_id: str, code: str, role: ControlRole, target: Any) -> bool:
+        """Whether the vehicle's signal shows ``target``."""
+        vehicle = self._runtime.fleet.vehicles.get(vehicle_id)
+        body = vehicle.value(code) if vehicle is not None else None
+        return body is not None and role.read(body) == target
+
+    # --- Refreshes ----------------------------------------------------------------------
+
+    async def async_refresh(self, vehicle_id: str) -> None:
+        """Read every signal of the vehicle now and apply them as a delivery.
+
+        Raises a translated ``HomeAssistantError`` when the read fails.
+        """
+        signals = await self._async_call(
+            vehicle_id, REFRESH, lambda: self._client.async_get_signals(vehicle_id)
+        )
+        self._record(vehicle_id, REFRESH, self._apply(vehicle_id, signals))
+
+    def _apply(self, vehicle_id: str, signals: list[dict[str, Any]]) -> str:
+        """Hand read signals to the runtime as a delivery of them; return the outcome."""
+        if not signals:
+            return NO_SIGNALS
+        listed = {vehicle.id: vehicle for vehicle in listed_vehicles(self._entry)}
+        vehicle = self._runtime.fleet.vehicles.get(vehicle_id) or listed.get(vehicle_id)
+        self._runtime.async_apply(refresh_event(vehicle_id, vehicle, signals, now_ms()))
+        return APPLIED
+
+    # --- Every call ---------------------------------------------------------------------
+
+    async def _async_call[T](
+        self,
+        vehicle_id: str,
+        kind: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        permission: str | None = None,
+    ) -> T:
+        """Make one call about a vehicle; a failure is logged and raised translated."""
+        try:
+            if (wait := self._paused_until.get(vehicle_id, 0.0) - time.monotonic()) > 0:
+                raise SmartcarRateLimitError(
+                    f"Smartcar asked to wait {wait:.0f} s more", retry_after=wait
+                )
+            return await call()
+        except SmartcarError as err:
+            self._learn(vehicle_id, err)
+            self._record(vehicle_id, kind, FAILED, err.request_id, str(err))
+            LOGGER.debug("Smartcar %s of vehicle %s failed: %s", kind, vehicle_id, err)
+            raise control_error(
+                err,
+                vehicle=self._name(vehicle_id),
+                entry=self._entry.title,
+                permission=permission,
+                retry_after=self._paused_until.get(vehicle_id, 0.0) - time.monotonic(),
+            ) from err
+        finally:
+            self._store.schedule_save()
+            # The vehicle's status entities include its calls this month.
+            self._runtime.dispatch.notify(vehicle_id, VehicleTopic.STATUS)
+
+    def _learn(self, vehicle_id: str, err: SmartcarError) -> None:
+        """A rate limit pauses the vehicle's calls; refused credentials ask for new ones."""
+        if isinstance(err, SmartcarRateLimitError):
+            pause = RATE_LIMIT_PAUSE if err.retry_after is None else err.retry_after
+            self._paused_until[vehicle_id] = time.monotonic() + pause
+        elif isinstance(err, SmartcarAuthError):
+            self._entry.async_start_reauth(self._hass)
+
+    def _record(
+        self,
+        vehicle_id: str,
+        kind: str,
+        result: str,
+        request_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.log.append(
+            ControlRecord(dt_util.utcnow(), vehicle_id, kind, result, request_id, error)
+        )
+
+    def _name(self, vehicle_id: str) -> str:
+        vehicle = self._runtime.fleet.vehicles.get(vehicle_id) or Vehicle(id=vehicle_id)
+        return self._runtime.devices.name(vehicle)
+
+    async def async_unload(self) -> None:
+        """Stop waiting for confirmations and write the call counts now."""
+        for pending in list(self._pending.values()):
+            self._end(pending)
+        await self._store.async_flush()
+
+
+def refresh_event(
+    vehicle_id: str,
+    vehicle: Vehicle | SmartcarVehicle | None,
+    signals: list[dict[str, Any]],
+    at_ms: int,
+) -> Event:
+    """Read signals as the webhook reads a delivery of them.
+
+    No event id (a read is never a retry), the vehicle's make, model and year as known
+    (a delivery names them too, so the device keeps them), and a ``REFRESH`` trigger.
+    """
+    known = {
+        name: getattr(vehicle, name)
+        for name in ("make", "model", "year")
+        if getattr(vehicle, name, None) is not None
+    }
+    return parse_event(
+        {
+            "eventType": "VEHICLE_STATE",
+            "data": {"vehicle": {"id": vehicle_id, **known}, "signals": signals},
+            "triggers": [{"type": REFRESH_TRIGGER}],
+            "meta": {"deliveredAt": at_ms},
+        }
+    )
+
+
+async def read_signal(
+    transport: SmartcarTransport, vehicle_id: str, code: str
+) -> list[dict[str, Any]]:
+    """``GET /vehicles/{id}/signals/{code}``, tried once, in a delivery's shape (or none)."""
+    answer = await transport.async_request(
+        "GET",
+        f"{VEHICLE_API_URL}/vehicles/{path_segment(vehicle_id)}/signals/{path_segment(code)}",
+        vehicle=vehicle_id,
+        policy=ONE_TRY,
+    )
+    signal = api_signal(answer.body.get("data"))
+    return [signal] if signal is not None else []

@@ -1,0 +1,92 @@
+"""The base of the entities that act on the car: lock, switches, number (control.py acts).
+
+A control shows its signal like any signal entity (change-only writes, the value times as
+attributes) and, while a command is pending, the state commanded: the ``pending`` attribute
+says which it is. It exists on Smartcar Connect entries on API v3 only, where the entry
+asked for the permission its commands need and the car reports the signal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_catalog_entities
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Mapping
+
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from . import SmartcarConfigEntry
+    from .control import VehicleControl
+    from .dispatch import Topic
+    from .fleet import SignalState
+    from .roles import ControlRole
+    from .runtime import SmartcarRuntime
+
+
+def async_add_control_entities[D: SmartcarEntityDescription](
+    entry: SmartcarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Mapping[Topic, tuple[D, ...]],
+    entity_class: Callable[[SmartcarRuntime, str, D], ControlEntity],
+) -> None:
+    """Add a platform's controls the entry offers, for each vehicle reporting their signal."""
+    control = entry.runtime_data.control
+    if control is None:
+        return  # not a Connect entry on API v3: nothing acts
+    offered = {
+        topic: kept
+        for topic, group in descriptions.items()
+        if (kept := tuple(d for d in group if control.offers(cast("ControlRole", d.role))))
+    }
+    async_add_catalog_entities(entry, async_add_entities, offered, entity_class)
+
+
+class ControlEntity(SmartcarEntity):
+    """A signal's entity that also sends the commands of its catalog control."""
+
+    def __init__(
+        self,
+        runtime: SmartcarRuntime,
+        vehicle_id: str,
+        description: SmartcarEntityDescription,
+    ) -> None:
+        """Bind the entity to its vehicle, catalog entry and the entry's controls."""
+        super().__init__(runtime, vehicle_id, description)
+        # Only added where the entry has controls (async_add_control_entities).
+        self._control = cast("VehicleControl", runtime.control)
+
+    @property
+    def role(self) -> ControlRole:
+        """The catalog's control: its commands and where it reads the signal."""
+        return cast("ControlRole", self.entity_description.role)
+
+    @property
+    def _code(self) -> str:
+        return cast("str", self.entity_description.topic)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the signal (SmartcarEntity) and the entity's pending commands."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._control.changes.subscribe(self._vehicle_id, self.role.key, self._handle_change)
+        )
+
+    def _value(self, state: SignalState) -> Hashable:
+        """The car's state as the platform shows it, and the state commanded (or None)."""
+        commanded = self._control.commanded(self._vehicle_id, self._code, self.role)
+        return self._state_of(self.role.read(state.body or {})), commanded
+
+    def _state_of(self, value: Any) -> Hashable:
+        """The read value as the platform shows it (None: unknown)."""
+        raise NotImplementedError
+
+    def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
+        """The value times, and whether the state shown is a command not confirmed yet."""
+        pending = self._control.commanded(self._vehicle_id, self._code, self.role) is not None
+        return {**super()._extra_attributes(state), "pending": pending}
+
+    async def _async_command(self, target: Any) -> None:
+        """Bring the car to ``target``; the state shows it as pending meanwhile."""
+        await self._control.async_command(self._vehicle_id, self._code, self.role, target)

@@ -1,0 +1,85 @@
+"""The charge limit: a number set through Smartcar (a Connect entry's control)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.number import NumberEntity, NumberEntityDescription
+from homeassistant.exceptions import ServiceValidationError
+
+from .catalog import SIGNALS
+from .const import DOMAIN
+from .control_entity import ControlEntity, async_add_control_entities
+from .entity import SmartcarEntityDescription, index_by_topic, role_fields
+from .roles import NumberControl
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from . import SmartcarConfigEntry
+    from .catalog import SignalSpec
+
+# Commands wait for Smartcar's answer, not for each other.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartcarNumberEntityDescription(NumberEntityDescription, SmartcarEntityDescription):
+    """A number of a catalog control."""
+
+
+def _description(spec: SignalSpec, role: NumberControl) -> SmartcarNumberEntityDescription:
+    """A catalog control as Home Assistant's number: whole steps of the command's range."""
+    return SmartcarNumberEntityDescription(
+        **role_fields(spec, role),
+        native_min_value=role.values[0],
+        native_max_value=role.values[-1],
+        native_step=role.values.step,
+        native_unit_of_measurement=spec.unit or None,
+    )
+
+
+NUMBERS = tuple(
+    _description(spec, role)
+    for spec in SIGNALS
+    for role in spec.controls
+    if isinstance(role, NumberControl)
+)
+BY_TOPIC = index_by_topic(NUMBERS)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartcarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the charge limit of each vehicle that reports its limits."""
+    async_add_control_entities(entry, async_add_entities, BY_TOPIC, SmartcarNumber)
+
+
+class SmartcarNumber(ControlEntity, NumberEntity):
+    """A number: the value commanded while its command is pending, else the car's."""
+
+    entity_description: SmartcarNumberEntityDescription
+
+    def _state_of(self, value: Any) -> Hashable:
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        return value if is_number else None
+
+    def _set_value(self, value: Any) -> None:
+        number, commanded = value
+        self._attr_native_value = number if commanded is None else commanded
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Set the car to a whole number within the range (Home Assistant checks the range)."""
+        if not float(value).is_integer():
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="whole_number",
+                translation_placeholders={"value": str(value)},
+            )
+        await self._async_command(int(value))

@@ -1,0 +1,197 @@
+"""Where a control is offered, it stands in for the read-only entity of the same signal.
+
+A vehicle that can be locked from Home Assistant shows one "Lock", the lock entity, not the
+lock entity and a lock binary sensor that disagree while a command is pending; likewise
+charging, the charge limit and the charge port (the catalog's ``replaces``). Once, when a
+control is first offered for a vehicle, the read-only entity's registry entry is disabled by
+the integration (or made disabled, if it never existed) and marked in its options, and the
+control takes over its entity id's object id, its name, icon, area, labels and hiding, so
+an automation needs only the domain changed. A user who enables the read-only entity again
+keeps it. Where the control is no longer offered (its permission not asked for any more),
+the read-only entity comes back in the same way and the control's entry goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.const import Platform
+from homeassistant.core import callback, split_entity_id
+from homeassistant.helpers import entity_registry as er
+
+from .catalog import SIGNALS
+from .const import DOMAIN
+from .roles import LockControl, NumberControl, SwitchControl
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+
+    from .dispatch import Topic
+    from .fleet import Vehicle
+    from .roles import ControlRole
+    from .runtime import SmartcarRuntime
+
+# The mark, in a replaced entity's registry options under the integration's domain.
+REPLACED_BY: Final = "replaced_by"
+CONTROL_PLATFORMS: Final = {
+    LockControl: Platform.LOCK,
+    SwitchControl: Platform.SWITCH,
+    NumberControl: Platform.NUMBER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A control, and the read-only entity of its signal it stands in for."""
+
+    role: ControlRole
+    control_platform: Platform
+    read_only_platform: Platform
+    read_only_key: str
+
+    def unique_ids(self, vehicle_id: str) -> tuple[str, str]:
+        """The control's and the read-only entity's unique ids (VehicleEntity's form)."""
+        return f"{vehicle_id}_{self.role.key}", f"{vehicle_id}_{self.read_only_key}"
+
+
+REPLACEMENTS: Final = tuple(
+    Replacement(
+        role,
+        CONTROL_PLATFORMS[type(role)],
+        Platform.BINARY_SENSOR
+        if any(flag.key == role.replaces for flag in spec.flags)
+        else Platform.SENSOR,
+        role.replaces,
+    )
+    for spec in SIGNALS
+    for role in spec.controls
+    if role.replaces
+)
+# By the signal the control reads, and by the read-only entity's platform and key.
+BY_SIGNAL: Final = {
+    spec.code: tuple(r for r in REPLACEMENTS if r.role in spec.controls) for spec in SIGNALS
+}
+BY_READ_ONLY: Final[dict[tuple[str, str], Replacement]] = {
+    (r.read_only_platform, r.read_only_key): r for r in REPLACEMENTS
+}
+
+
+@callback
+def async_replace_read_only_entities(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    runtime: SmartcarRuntime,
+    offers: Callable[[ControlRole], bool],
+) -> CALLBACK_TYPE:
+    """Bring back what a control no longer replaces; replace as signals get values.
+
+    Call before the platforms set up: this listener must run before theirs.
+    """
+    registry = er.async_get(hass)
+    for item in er.async_entries_for_config_entry(registry, entry.entry_id):
+        replacement = BY_READ_ONLY.get((item.domain, item.unique_id.partition("_")[2]))
+        if (
+            replacement is not None
+            and REPLACED_BY in item.options.get(DOMAIN, {})
+            and not offers(replacement.role)
+        ):
+            _bring_back(registry, entry, item, replacement)
+
+    @callback
+    def replace(vehicle: Vehicle, topics: Collection[Topic]) -> None:
+        for topic in topics:
+            for replacement in BY_SIGNAL.get(topic, ()) if isinstance(topic, str) else ():
+                if offers(replacement.role):
+                    device_id = runtime.devices.device_id(vehicle.id)
+                    _replace(registry, entry, device_id, vehicle.id, replacement)
+
+    return runtime.async_listen_new_topics(replace)
+
+
+def _replace(
+    registry: er.EntityRegistry,
+    entry: ConfigEntry,
+    device_id: str | None,
+    vehicle_id: str,
+    replacement: Replacement,
+) -> None:
+    """Disable the read-only entity for the control, once; the control takes its place."""
+    control_unique_id, unique_id = replacement.unique_ids(vehicle_id)
+    entity_id = registry.async_get_entity_id(replacement.read_only_platform, DOMAIN, unique_id)
+    if entity_id is None:
+        item = registry.async_get_or_create(
+            replacement.read_only_platform,
+            DOMAIN,
+            unique_id,
+            config_entry=entry,
+            device_id=device_id,
+            disabled_by=er.RegistryEntryDisabler.INTEGRATION,
+        )
+    else:
+        item = registry.entities[entity_id]
+        if REPLACED_BY in item.options.get(DOMAIN, {}):
+            return  # replaced before: what the user made of it since stands
+        if (
+            registry.async_get_entity_id(replacement.control_platform, DOMAIN, control_unique_id)
+            is None
+        ):
+            _take_over(registry, entry, item, replacement.control_platform, control_unique_id)
+        if item.disabled_by is None:
+            registry.async_update_entity(
+                item.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+            )
+    registry.async_update_entity_options(
+        item.entity_id, DOMAIN, {REPLACED_BY: replacement.role.key}
+    )
+
+
+def _bring_back(
+    registry: er.EntityRegistry,
+    entry: ConfigEntry,
+    item: er.RegistryEntry,
+    replacement: Replacement,
+) -> None:
+    """The control is gone: its entry goes, the read-only entity comes back in its place."""
+    control_unique_id, _ = replacement.unique_ids(item.unique_id.partition("_")[0])
+    control_id = registry.async_get_entity_id(
+        replacement.control_platform, DOMAIN, control_unique_id
+    )
+    control = registry.entities[control_id] if control_id is not None else None
+    if item.disabled_by is not er.RegistryEntryDisabler.INTEGRATION:
+        registry.async_update_entity_options(item.entity_id, DOMAIN, None)  # enabled by the user
+    else:
+        registry.async_remove(item.entity_id)  # the platform adds it again, enabled
+        if control is not None:
+            _take_over(registry, entry, control, replacement.read_only_platform, item.unique_id)
+    if control is not None:
+        registry.async_remove(control.entity_id)
+
+
+def _take_over(
+    registry: er.EntityRegistry,
+    entry: ConfigEntry,
+    item: er.RegistryEntry,
+    platform: Platform,
+    unique_id: str,
+) -> None:
+    """Make the registry entry of another entity with ``item``'s object id and settings."""
+    created = registry.async_get_or_create(
+        platform,
+        DOMAIN,
+        unique_id,
+        config_entry=entry,
+        device_id=item.device_id,
+        suggested_object_id=split_entity_id(item.entity_id)[1],
+    )
+    registry.async_update_entity(
+        created.entity_id,
+        name=item.name,
+        icon=item.icon,
+        area_id=item.area_id,
+        labels=set(item.labels),
+        hidden_by=item.hidden_by,
+    )
