@@ -2,8 +2,8 @@
 
 Two independent sources of expectations, both checked:
 
-* :func:`catalog_expectations` reads the integration's own catalog (sensor, binary sensor and
-  device tracker descriptions) and applies each description's read path, unit family and
+* :func:`catalog_expectations` reads the integration's own catalog (catalog.py: its sensor,
+  flag and position roles) and applies each role's read path, unit family and
   on/off rule to the bodies the simulator sent. It covers every entity of every delivered
   signal, so a catalog entry whose entity is missing or shows something else is caught.
 * :func:`plain_expectations` is a hand-written table for the values that matter most
@@ -25,7 +25,9 @@ from typing import Any
 from homeassistant.util import unit_conversion
 
 from custom_components.smartcar.binary_sensor import BINARY_SENSORS
+from custom_components.smartcar.catalog import SIGNALS
 from custom_components.smartcar.device_tracker import TRACKERS
+from custom_components.smartcar.roles import Choice, Moment, Number, Role
 from custom_components.smartcar.sensor import SENSORS
 from custom_components.smartcar.signals import measure
 
@@ -89,38 +91,41 @@ def _on_off(value: bool | None) -> str:
 def catalog_expectations(signals: Mapping[str, Any]) -> dict[str, Expectation]:
     """Per catalog key, what the entity of a delivered signal should show.
 
-    Entities of the vehicle itself (``vehicle_value``) and computed values (``value_fn``,
-    such as the charge completion time) are left to the tests that know the timeline.
+    Entities of the vehicle itself and computed times (``Moment`` roles, such as the charge
+    completion time) are left to the tests that know the timeline.
     """
     expected: dict[str, Expectation] = {}
     enabled = catalog_keys(signals)
-    for sensor in SENSORS:
-        if sensor.key in enabled and sensor.vehicle_value is None and sensor.value_fn is None:
-            expected[sensor.key] = _sensor_expectation(sensor, signals[sensor.signal or ""])
-    for binary in BINARY_SENSORS:
-        if binary.key in enabled and binary.vehicle_value is None:
-            value = binary.on_fn(binary.read(signals[binary.signal or ""]))
-            expected[binary.key] = Expectation("binary_sensor", state=_on_off(value))
-    for tracker in TRACKERS:
-        if tracker.key in enabled:
-            body = signals[tracker.signal or ""]
+    for spec in SIGNALS:
+        body = signals.get(spec.code)
+        if body is None:
+            continue
+        for role in spec.sensors:
+            if role.key in enabled and not isinstance(role, Moment):
+                expected[role.key] = _sensor_expectation(role, spec.unit, body)
+        for flag in spec.flags:
+            if flag.key in enabled:
+                value = flag.on(flag.read(body))
+                expected[flag.key] = Expectation("binary_sensor", state=_on_off(value))
+        if spec.tracker is not None and spec.tracker.key in enabled:
             position = (body["latitude"], body["longitude"])
-            expected[tracker.key] = Expectation("device_tracker", position=position)
+            expected[spec.tracker.key] = Expectation("device_tracker", position=position)
     return expected
 
 
-def _sensor_expectation(description: Any, body: Mapping[str, Any]) -> Expectation:
-    """A number in its unit, an enum option (lower case) or a text, per the description."""
-    if description.family is not None:
-        unit = description.native_unit_of_measurement or ""
-        measured = measure(dict(body), description.read, description.family, unit)
+def _sensor_expectation(role: Role, unit: str | None, body: Mapping[str, Any]) -> Expectation:
+    """A number in its unit, an enum option (lower case) or a text, per the catalog role."""
+    if isinstance(role, Number):
+        measured = measure(body, role.read, unit or "")
         if measured.value is None:
             return Expectation("sensor", state=UNKNOWN)
-        return Expectation("sensor", number=measured.value, unit=measured.unit or None)
-    raw = description.read(body)
-    if description.options is not None:
+        return Expectation(
+            "sensor", number=measured.value, unit=(measured.unit or None) if unit else None
+        )
+    raw = role.read(body)
+    if isinstance(role, Choice):
         raw = raw.lower() if isinstance(raw, str) else None
-        raw = raw if raw in description.options else None
+        raw = raw if raw in role.options else None
     return Expectation("sensor", state=raw if isinstance(raw, str) and raw else UNKNOWN)
 
 
