@@ -344,12 +344,12 @@ def test_same_value_delivered_again_is_no_change_and_keeps_its_times(field: str)
     signal = read(value(oem=later["oem"], retrieved=later["retrieved"]))
     assert signal is not None
     assert held.newest_seen_at == ordering_time(
-        signal.oem_updated_at, signal.retrieved_at, later["delivered"]
+        signal.oem_updated_at, signal.retrieved_at, later["delivered"], NOW + 3_600_000
     )
 
 
-ISO_LATER = "2025-12-29T21:00:00Z"  # T0 + ~3 h, as an ISO string
-ISO_LATER_MS = 1_767_042_000_000
+ISO_LATER = "2025-12-29T09:00:00Z"  # T0 + ~2.5 h (before NOW), as an ISO string
+ISO_LATER_MS = 1_766_998_800_000
 
 
 @pytest.mark.parametrize(

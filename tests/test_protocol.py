@@ -17,6 +17,7 @@ import pytest
 
 from custom_components.smartcar.protocol import (
     FIRST_DELIVERY,
+    FUTURE_TOLERANCE_MS,
     MAX_CHALLENGE_LENGTH,
     SIGNATURE_HEADER,
     Event,
@@ -49,6 +50,8 @@ VEHICLE_ID = "9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"
 ICE_ID = "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"
 ISO_DELIVERED = "2025-12-29T08:15:02.117Z"
 ISO_DELIVERED_MS = 1766996102117
+NOW = 1_767_000_000_000
+TOLERANCE = FUTURE_TOLERANCE_MS
 
 
 def raw(name: str) -> bytes:
@@ -625,9 +628,13 @@ def test_naive_iso_timestamp_is_read_as_utc_whatever_the_host_zone(
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("0001-01-01T00:00:00", -62135596800000),
-        ("0001-01-01T00:00:00-12:00", -62135553600000),
-        ("9999-12-31T23:59:59+14:00", 253402250399000),
+        # Before any connected car: unknown (these made entities fail before).
+        ("0001-01-01T00:00:00", None),
+        ("0001-01-01T00:00:00-12:00", None),
+        ("0001-01-01T00:00:00+14:00", None),  # before year 1 in UTC: no datetime at all
+        ("1999-12-31T23:59:59Z", None),
+        ("2000-01-01T00:00:00Z", 946684800000),
+        ("9999-12-31T23:59:59+14:00", 253402250399000),  # far ahead: see ordering_time
         ("1970-01-01T00:00:00Z", None),  # zero is unknown, as for integers
         ("2025-12-29", 1766966400000),
         ("2025-02-30T00:00:00Z", None),
@@ -635,6 +642,25 @@ def test_naive_iso_timestamp_is_read_as_utc_whatever_the_host_zone(
 )
 def test_extreme_iso_timestamps_do_not_crash(value: str, expected: int | None) -> None:
     assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(-1_766_996_102_035, id="negative"),
+        pytest.param(1_766_996_102, id="seconds"),
+        pytest.param(1_766_996_102_035_000, id="microseconds"),
+        pytest.param(253_402_300_800_000, id="year-10000"),
+        pytest.param(10**30, id="beyond-64-bits"),
+        pytest.param(1e300, id="absurd-float"),
+        pytest.param(float("nan"), id="nan"),
+        pytest.param(float("inf"), id="infinity"),
+        pytest.param("10000-01-01T00:00:00Z", id="iso-year-10000"),
+    ],
+)
+def test_times_outside_reason_are_unknown(value: object) -> None:
+    """Times no car reports are unknown: entities show none, ordering ignores them."""
+    assert parse_timestamp(value) is None
 
 
 @pytest.mark.parametrize(
@@ -689,12 +715,12 @@ def test_unknown_envelope_fields_are_ignored() -> None:
             "signals": [{"code": "odometer-traveleddistance", "body": {"value": 1}}],
             "somethingNew": {"a": 1},
         },
-        meta={"deliveredAt": 5, "deliveryTime": 9, "signalCount": 1, "version": "4.0"},
+        meta={"deliveredAt": NOW, "deliveryTime": 9, "signalCount": 1, "version": "4.0"},
         somethingElse=[1, 2, 3],
     )
     event = parse(document)
     assert isinstance(event, VehicleState)
-    assert event.delivered_at == 5
+    assert event.delivered_at == NOW
     assert [signal.code for signal in signals_of(event)] == ["odometer-traveleddistance"]
 
 
@@ -858,10 +884,10 @@ def test_signal_with_retrieved_at() -> None:
         {
             "code": "odometer-traveleddistance",
             "body": {"value": 1, "unit": "km"},
-            "meta": {"oemUpdatedAt": 1000, "retrievedAt": 2000},
+            "meta": {"oemUpdatedAt": NOW + 1000, "retrievedAt": NOW + 2000},
         }
     )
-    assert (signal.oem_updated_at, signal.retrieved_at) == (1000, 2000)
+    assert (signal.oem_updated_at, signal.retrieved_at) == (NOW + 1000, NOW + 2000)
 
 
 def test_signal_with_fetched_at() -> None:
@@ -869,17 +895,17 @@ def test_signal_with_fetched_at() -> None:
         {
             "code": "odometer-traveleddistance",
             "body": {"value": 1, "unit": "km"},
-            "meta": {"oemUpdatedAt": 1000, "fetchedAt": 3000},
+            "meta": {"oemUpdatedAt": NOW + 1000, "fetchedAt": NOW + 3000},
         }
     )
-    assert (signal.oem_updated_at, signal.retrieved_at) == (1000, 3000)
+    assert (signal.oem_updated_at, signal.retrieved_at) == (NOW + 1000, NOW + 3000)
 
 
 def test_retrieved_at_wins_over_fetched_at() -> None:
     signal = only_signal(
-        {"code": "x-y", "body": {}, "meta": {"retrievedAt": 2000, "fetchedAt": 3000}}
+        {"code": "x-y", "body": {}, "meta": {"retrievedAt": NOW + 2000, "fetchedAt": NOW + 3000}}
     )
-    assert signal.retrieved_at == 2000
+    assert signal.retrieved_at == NOW + 2000
 
 
 @pytest.mark.parametrize(
@@ -988,12 +1014,17 @@ def test_signal_code_is_lowercased() -> None:
         pytest.param(None, None, 1, 1, id="then-delivered"),
         pytest.param(None, None, None, 0, id="nothing"),
         pytest.param(1, 5, 9, 1, id="oem-even-if-older"),
+        pytest.param(NOW + TOLERANCE, 2, 1, NOW + TOLERANCE, id="oem-a-little-ahead"),
+        pytest.param(NOW + TOLERANCE + 1, 2, 1, 2, id="oem-far-ahead-then-retrieved"),
+        pytest.param(NOW + 10**12, NOW + 10**12, 1, 1, id="both-far-ahead-then-delivered"),
+        pytest.param(NOW + 10**12, None, NOW + 10**12, 0, id="all-far-ahead"),
     ],
 )
 def test_ordering_time(
     oem: int | None, retrieved: int | None, delivered: int | None, expected: int
 ) -> None:
-    assert ordering_time(oem, retrieved, delivered) == expected
+    """The car maker's time first; a time far in the future orders nothing."""
+    assert ordering_time(oem, retrieved, delivered, NOW) == expected
 
 
 def test_signal_code_helper() -> None:
@@ -1007,7 +1038,7 @@ def test_unknown_signals_and_fields_are_kept() -> None:
             "name": "BrandNewSignal",
             "group": "FutureGroup",
             "body": {"value": 3, "unit": "furlongs", "extra": {"nested": True}},
-            "meta": {"oemUpdatedAt": 10, "retrievedAt": 20, "somethingNew": 1},
+            "meta": {"oemUpdatedAt": NOW + 10, "retrievedAt": NOW + 20, "somethingNew": 1},
             "unexpected": "ignored",
         },
     )
@@ -1016,8 +1047,8 @@ def test_unknown_signals_and_fields_are_kept() -> None:
         code="futuregroup-brandnewsignal",
         body={"value": 3, "unit": "furlongs", "extra": {"nested": True}},
         error=None,
-        oem_updated_at=10,
-        retrieved_at=20,
+        oem_updated_at=NOW + 10,
+        retrieved_at=NOW + 20,
     )
 
 
@@ -1131,12 +1162,13 @@ def test_number_beyond_a_double_deep_in_a_signal_body_skips_only_that_signal() -
     body = (
         b'{"eventType": "VEHICLE_STATE", "data": {"vehicle": {"id": "v"}, "signals": ['
         b'{"code": "location-preciselocation", "body": {"path": [[52.3, 1e400]]}},'
-        b'{"code": "charge-ischarging", "body": {"value": true}, "meta": {"oemUpdatedAt": 5}}]}}'
+        b'{"code": "charge-ischarging", "body": {"value": true},'
+        b' "meta": {"oemUpdatedAt": 1767000000000}}]}}'
     )
     event = parse_event(load_object(body))
     assert isinstance(event, VehicleState)
     assert signals_of(event) == (
-        Signal("charge-ischarging", {"value": True}, None, oem_updated_at=5, retrieved_at=None),
+        Signal("charge-ischarging", {"value": True}, None, oem_updated_at=NOW, retrieved_at=None),
     )
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from .api_commands import CHARGE_LIMIT_PERCENT_RANGE, VehicleCommand
+from .protocol import MAX_TEXT_LENGTH, holdable
 from .roles import (
     Choice,
     Flag,
@@ -35,7 +36,6 @@ from .roles import (
     is_false,
     one_more_open,
 )
-from .protocol import MAX_TEXT_LENGTH, holdable
 from .signals import UNIT_FAMILIES, VALUE, Read, convert, measure, plausible_number
 
 if TYPE_CHECKING:

@@ -161,6 +161,8 @@ def _entry(hass: HomeAssistant, runtime: SmartcarRuntime) -> dict[str, Any]:
         },
         "last_verified_at": _iso(runtime.last_verified_at),
         "signature_failures_in_a_row": runtime.signature_failures,
+        # Why the stored values could not be loaded at this start, if they could not.
+        "storage_problem": runtime.store.problem,
     }
 
 
@@ -185,6 +187,9 @@ def _vehicle(runtime: SmartcarRuntime, vehicle: Vehicle, now_ms: int) -> dict[st
         "reporting": runtime.freshness.is_reporting(vehicle.id),
         "signals": {code: _signal(vehicle, code, now_ms) for code in sorted(codes)},
         "unit_notes": _unit_notes(vehicle),
+        # Values refused as implausible since the start, per signal: not shown, the value
+        # before each stays.
+        "rejected_values": dict(sorted(vehicle.rejected.items())),
         "errors": [as_dict(item) for item in vehicle.errors.values()],
     }
 

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from .protocol import (
+    JSONObject,
     Signal,
     SignalError,
     VehicleError,
     VehicleErrorItem,
     VehicleInfo,
     VehicleState,
+    holdable,
     ordering_time,
     read_signal,
     recorded_at,
@@ -26,11 +28,18 @@ from .protocol import (
 from .vehicle_errors import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 SEEN_EVENTS_LIMIT: Final = 4096
 
 type ErrorKey = tuple[str | None, str | None]
+# Whether a signal's delivered body (by its code) holds values that could be true.
+type Plausible = Callable[[str, JSONObject], bool]
+
+
+def can_be_held(_code: str, body: JSONObject) -> bool:
+    """The least a body must be to be held: one that can be shown and saved."""
+    return holdable(body)
 
 
 @dataclass(slots=True)
@@ -71,6 +80,8 @@ class Vehicle:
     # Signals an active vehicle error names, with that error: unavailable until it clears.
     blocked: dict[str, ErrorKey] = field(default_factory=dict)
     last_delivery_at: int | None = None
+    # Per signal, the values refused as implausible since Home Assistant started.
+    rejected: dict[str, int] = field(default_factory=dict)
 
     def update_info(self, info: VehicleInfo) -> bool:
         """Take make, model and year from an event; return whether anything changed."""
@@ -132,10 +143,18 @@ class Fleet:
     """All vehicles of one Smartcar application."""
 
     def __init__(
-        self, vehicles: dict[str, Vehicle] | None = None, seen_events: Iterable[str] = ()
+        self,
+        vehicles: dict[str, Vehicle] | None = None,
+        seen_events: Iterable[str] = (),
+        plausible: Plausible = can_be_held,
     ) -> None:
-        """Hold ``vehicles`` and know ``seen_events`` (oldest first) as applied already."""
+        """Hold ``vehicles`` and know ``seen_events`` (oldest first) as applied already.
+
+        A delivered value that is not ``plausible`` is refused: counted in the vehicle's
+        ``rejected``, it leaves the value held (and its ordering time) as it was.
+        """
         self.vehicles: dict[str, Vehicle] = {} if vehicles is None else vehicles
+        self._plausible = plausible
         self._seen: OrderedDict[str, None] = OrderedDict()
         for event_id in seen_events:
             self._remember(event_id)
@@ -199,11 +218,14 @@ class Fleet:
             signal = read_signal(item)
             if signal is None:
                 continue
+            if signal.body is not None and not self._plausible(signal.code, signal.body):
+                vehicle.rejected[signal.code] = vehicle.rejected.get(signal.code, 0) + 1
+                continue
             state = held.get(signal.code)
             if state is None:
                 state = held[signal.code] = SignalState()
             old_body = state.body
-            if _apply_signal(state, signal, delivered_at):
+            if _apply_signal(state, signal, delivered_at, now_ms):
                 changed.add(signal.code)
                 previous[signal.code] = old_body
                 if old_body is None and state.body is not None:
@@ -260,9 +282,11 @@ class Fleet:
         )
 
 
-def _apply_signal(state: SignalState, signal: Signal, delivered_at: int | None) -> bool:
+def _apply_signal(
+    state: SignalState, signal: Signal, delivered_at: int | None, now_ms: int
+) -> bool:
     """Fold one delivered signal into its state; return whether value or error changed."""
-    time = ordering_time(signal.oem_updated_at, signal.retrieved_at, delivered_at)
+    time = ordering_time(signal.oem_updated_at, signal.retrieved_at, delivered_at, now_ms)
     if time < state.newest_seen_at:
         return False  # older than what is held: out of order, never shown
     if signal.error is not None:

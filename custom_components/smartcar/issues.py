@@ -21,6 +21,8 @@ VEHICLE_ERROR: Final = "vehicle_error"
 CONNECT_V2: Final = "connect_v2"
 # Entities of wbyoung/smartcar with no counterpart here, removed by the switch.
 SWITCH_REMOVED_ENTITIES: Final = "switch_removed_entities"
+# The stored values could not be read at this start (store.py).
+STORAGE_LOST: Final = "storage_lost"
 
 
 def entry_issue_id(kind: str, entry_id: str) -> str:

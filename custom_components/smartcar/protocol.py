@@ -25,6 +25,23 @@ MAX_CHALLENGE_LENGTH: Final = 256
 FIRST_DELIVERY: Final = "FIRST_DELIVERY"
 # A signal's status in error; a successful one says SUCCESS, or nothing (live deliveries).
 _FAILED: Final = ("ERROR", "UNAVAILABLE")
+# Times outside reason are unknown: none before 2000 (no connected car reported earlier;
+# a time in seconds, read as milliseconds, falls here), none after 9999 (a time in
+# microseconds falls there; Python's datetime ends with that year).
+EARLIEST_TIME_MS: Final = 946_684_800_000
+LATEST_TIME_MS: Final = 253_402_300_799_000
+# A car's clock may run a little ahead; a time further ahead than this orders nothing: it
+# would make every later real value look older, and hide it, for good.
+FUTURE_TOLERANCE_MS: Final = 10 * 60 * 1000
+# What Home Assistant's JSON (orjson) can write, in storage and in /api/states: integers of
+# 64 bits (signed or not) and nesting of 255 levels. A Smartcar body nests 3 levels deep.
+_INT_RANGE: Final = range(-(2**63), 2**64)
+MAX_BODY_DEPTH: Final = 16
+# A vehicle's model year as the device shows it; anything else is no year.
+_MODEL_YEARS: Final = range(1900, 2200)
+# Home Assistant's limit for a state, kept for every text the integration shows or names
+# a vehicle with.
+MAX_TEXT_LENGTH: Final = 255
 
 type JSONObject = dict[str, Any]
 
@@ -281,7 +298,7 @@ def parse_event(document: JSONObject) -> Event:
     event_type = document.get("eventType")
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         return UnknownEvent()
-    event_id = _str(document.get("eventId"))
+    event_id = _text(document.get("eventId"))
     meta = _obj(document.get("meta"))
     mode = _str(meta.get("mode"))
     data = _obj(document.get("data"))
@@ -360,34 +377,67 @@ def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
 
 
 def ordering_time(
-    oem_updated_at: int | None, retrieved_at: int | None, delivered_at: int | None
+    oem_updated_at: int | None, retrieved_at: int | None, delivered_at: int | None, now_ms: int
 ) -> int:
     """The time that orders values of one signal; 0 when none is known.
 
     The car maker's time, else Smartcar's, else the delivery's: a value is never replaced
-    by one the car recorded earlier, whenever Smartcar fetched or delivered it.
+    by one the car recorded earlier, whenever Smartcar fetched or delivered it. A time
+    further in the future than FUTURE_TOLERANCE_MS is not trusted, and the next one counts.
     """
-    return oem_updated_at or retrieved_at or delivered_at or 0
+    for moment in (oem_updated_at, retrieved_at, delivered_at):
+        if (trusted := trusted_time(moment, now_ms)) is not None:
+            return trusted
+    return 0
+
+
+def trusted_time(moment: int | None, now_ms: int) -> int | None:
+    """``moment`` unless it lies further in the future than FUTURE_TOLERANCE_MS."""
+    return moment if moment is not None and moment <= now_ms + FUTURE_TOLERANCE_MS else None
 
 
 def parse_timestamp(value: Any) -> int | None:
-    """Milliseconds since the epoch from an integer or an ISO-8601 string; 0 is unknown.
+    """Milliseconds since the epoch from an integer or an ISO-8601 string; else unknown.
 
     An ISO string without an offset is read as UTC, never in the host's local time zone.
+    0 (seen on static attributes) and any time before 2000 or after 9999 are unknown.
     """
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value or None  # the live shape
-    if isinstance(value, float):
-        return int(value) or None
-    if isinstance(value, str) and value:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        milliseconds = value  # the live shape
+    elif isinstance(value, float):
+        milliseconds = int(value) if math.isfinite(value) else 0
+    elif isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            milliseconds = int(parsed.timestamp() * 1000)
+        except (ValueError, OverflowError):  # no date, or year 1 less a day in UTC
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return int(parsed.timestamp() * 1000) or None
-    return None
+    else:
+        return None
+    return milliseconds if EARLIEST_TIME_MS <= milliseconds <= LATEST_TIME_MS else None
+
+
+def holdable(value: Any) -> bool:
+    """Whether a decoded value can be held: shown, and written by Home Assistant's JSON.
+
+    A value that fails (an integer beyond 64 bits, nesting deeper than MAX_BODY_DEPTH)
+    would make every later save of the values fail, and /api/states with it.
+    """
+    pending = [(value, 0)]  # a stack, not recursion
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth == MAX_BODY_DEPTH:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif isinstance(item, int) and item not in _INT_RANGE:
+            return False
+    return True
 
 
 def signal_code(group: str, name: str) -> str:
@@ -403,13 +453,19 @@ def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
     vehicle_id = _str(vehicle.get("id")) or _str(document.get("vehicleId"))
     if not vehicle_id:
         raise ProtocolError("event without a vehicle id")
-    year = vehicle.get("year")
+    if len(vehicle_id) > MAX_TEXT_LENGTH:
+        raise ProtocolError("vehicle id too long")
     return VehicleInfo(
         id=vehicle_id,
-        make=_str(vehicle.get("make")),
-        model=_str(vehicle.get("model")),
-        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        make=_text(vehicle.get("make")),
+        model=_text(vehicle.get("model")),
+        year=model_year(vehicle.get("year")),
     )
+
+
+def model_year(value: Any) -> int | None:
+    """A vehicle's model year, if ``value`` can be one."""
+    return value if isinstance(value, int) and value in _MODEL_YEARS else None
 
 
 def _trigger(item: Any) -> Trigger | None:
@@ -480,3 +536,8 @@ def _list(value: Any) -> list[Any]:
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty text short enough to name a device or an event by."""
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_TEXT_LENGTH else None

@@ -1,4 +1,4 @@
-"""How to read Smartcar signal bodies: positions, units and plausibility.
+"""How to read Smartcar signal bodies: positions, units and plausible ranges.
 
 Plain Python with no Home Assistant imports. The platform files declare which entity each
 signal becomes; this module says how a body is read. Units are normalised to the strings
@@ -117,6 +117,57 @@ PRESSURE_RANGES: Final[dict[str, tuple[float, float]]] = {
 PRESSURE_FALLBACKS: Final = ("kPa", "bar", "psi")
 
 
+# What a car can report, per quantity in its catalog unit (catalog entries may narrow it):
+# a number outside is not shown. The lowest values allow what some cars report, a car
+# feeding the grid (negative current and power) or reversing (negative speed).
+PLAUSIBLE_RANGES: Final[dict[str, tuple[float, float]]] = {
+    "%": (0, 100),
+    "km": (0, 5_000_000),  # an odometer's; a car's range is narrower (catalog)
+    "kWh": (0, 1000),
+    "A": (-1000, 1000),
+    "V": (0, 2000),
+    "W": (-2_000_000, 2_000_000),
+    "km/h": (-100, 5000),  # a speed, or the range charging adds per hour
+    "°C": (-70, 100),
+    "L": (0, 2000),
+    "kPa": (0, 1000),
+    "min": (0, 14 * 24 * 60),
+    "": (0, 1_000_000),
+}
+
+# Each unit as a multiple of its family's unit in PLAUSIBLE_RANGES (temperatures apart).
+_FACTORS: Final[dict[str, float]] = {
+    "km": 1,
+    "mi": 1.609344,
+    "%": 1,
+    "kWh": 1,
+    "Wh": 0.001,
+    "A": 1,
+    "V": 1,
+    "W": 1,
+    "kW": 1000,
+    "km/h": 1,
+    "mph": 1.609344,
+    "L": 1,
+    "gal": 3.785411784,
+    "bar": 100,
+    "kPa": 1,
+    "psi": 6.894757293168361,
+    "min": 1,
+    "s": 1 / 60,
+    "h": 60,
+    "": 1,
+}
+
+
+def convert(value: float, unit: str, to: str) -> float:
+    """``value`` in ``unit`` expressed in ``to``, a unit of the same family."""
+    if UNIT_FAMILIES[unit] is UnitFamily.TEMPERATURE:
+        celsius = (value - 32) * 5 / 9 if unit == "°F" else value
+        return celsius * 9 / 5 + 32 if to == "°F" else celsius
+    return value * _FACTORS[unit] / _FACTORS[to]
+
+
 def canonical_unit(raw: Any) -> str | None:
     """Home Assistant's spelling of a Smartcar unit string, or ``None`` if unknown."""
     if not isinstance(raw, str):
@@ -194,6 +245,29 @@ def measure(body: Mapping[str, Any], read: Read, default_unit: str) -> Measureme
     if family is UnitFamily.PRESSURE:
         return normalise_pressure(value, unit)
     return Measurement(value=value, unit=unit)
+
+
+def plausible_number(
+    body: Mapping[str, Any],
+    read: Read,
+    default_unit: str,
+    limits: tuple[float, float] | None = None,
+) -> bool:
+    """Whether the number at ``read`` could be true: within ``limits`` in ``default_unit``.
+
+    ``limits`` default to the unit's PLAUSIBLE_RANGES. No value (or ``null``) is unknown,
+    which is plausible; so is a number of an unknown unit, which is withheld and noted
+    (``measure``). Anything else where a number belongs, a list or a text, is not.
+    """
+    raw = read(body)
+    if raw is None:
+        return True
+    measurement = measure(body, read, default_unit)
+    if measurement.value is None:
+        return measurement.note is not None
+    low, high = limits or PLAUSIBLE_RANGES[default_unit]
+    # A NaN fails both comparisons, an infinity one.
+    return low <= convert(measurement.value, measurement.unit or default_unit, default_unit) <= high
 
 
 def normalise_pressure(value: float, unit: str) -> Measurement:
