@@ -352,3 +352,74 @@ def cloud_logged_in(hass: HomeAssistant) -> Iterator[Any]:
     cloud.async_create_cloudhook.return_value = "https://hooks.nabu.casa/abc"
     with patch.dict("sys.modules", {"homeassistant.components.cloud": cloud}):
         yield cloud
+
+
+# --- Controls (issue 15): a Smartcar Connect entry on API v3 that may act on its car ----
+
+
+@pytest.fixture
+def control_scopes() -> list[str]:
+    """The permissions the control entry asked for: every one (parametrize for fewer)."""
+    from custom_components.smartcar.api import CONTROL_SCOPES, DEFAULT_SCOPES
+
+    return [*DEFAULT_SCOPES, *CONTROL_SCOPES]
+
+
+@pytest.fixture
+def car(aioclient_mock: Any) -> Any:
+    """The entry's car at the fake Smartcar: locked, not charging, its limit at 80 %."""
+    from .smartcar_api import mock_api  # it imports this module
+    from .smartcar_car import FakeCar
+
+    mock_api(aioclient_mock)
+    return FakeCar(aioclient_mock)
+
+
+@pytest.fixture
+def control_entry(control_scopes: list[str]) -> MockConfigEntry:
+    """A Smartcar Connect entry (API v3) as the flow stores it, with ``control_scopes``."""
+    from custom_components.smartcar.const import CONF_SCOPES
+
+    from .smartcar_api import connect_entry_data, connect_unique_id_of_tests
+
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Smartcar",
+        data={**connect_entry_data(), CONF_SCOPES: control_scopes},
+        unique_id=connect_unique_id_of_tests(),
+        entry_id="01JSMARTCARCONNECT00000000",
+        version=3,
+        minor_version=2,
+    )
+
+
+@pytest.fixture
+async def controls(
+    hass: HomeAssistant, car: Any, control_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The control entry, set up (nothing delivered yet)."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    control_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(control_entry.entry_id)
+    await hass.async_block_till_done()
+    return control_entry
+
+
+@pytest.fixture
+async def deliver(
+    hass: HomeAssistant, controls: MockConfigEntry, hass_client_no_auth: Any
+) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """POST a signed delivery to the control entry's webhook; it must be accepted."""
+    client = await hass_client_no_auth()
+
+    async def _deliver(document: dict[str, Any]) -> None:
+        body = json.dumps(document).encode()
+        response = await client.post(
+            WEBHOOK_PATH,
+            data=body,
+            headers={"Content-Type": "application/json", "SC-Signature": sign(body)},
+        )
+        assert response.status == 200
+        await hass.async_block_till_done()
+
+    return _deliver

@@ -27,7 +27,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
@@ -72,7 +71,7 @@ CONFIRM_READ_AFTER: Final = timedelta(seconds=30)
 PENDING_AT_MOST: Final = timedelta(minutes=3)
 # How long to leave the vehicle alone after a 429 that does not say (Smartcar's vehicle
 # bucket refills at 2 requests a minute).
-RATE_LIMIT_PAUSE: Final = 60.0
+RATE_LIMIT_PAUSE: Final = timedelta(seconds=60)
 RECENT_CONTROLS: Final = 20
 # A confirming read is one call, whatever Smartcar answers.
 ONE_TRY: Final = CallPolicy(attempts=1, timeout=REQUEST_TIMEOUT)
@@ -196,7 +195,7 @@ class VehicleControl:
             call_counter=counter,
         )
         self._pending: dict[tuple[str, str], _Pending] = {}
-        self._paused_until: dict[str, float] = {}
+        self._paused_until: dict[str, datetime] = {}
         # Entities of controls follow their pending commands here (topic: the role's key).
         self.changes = Dispatcher()
         self.log: deque[ControlRecord] = deque(maxlen=RECENT_CONTROLS)
@@ -353,7 +352,7 @@ class VehicleControl:
     ) -> T:
         """Make one call about a vehicle; a failure is logged and raised translated."""
         try:
-            if (wait := self._paused_until.get(vehicle_id, 0.0) - time.monotonic()) > 0:
+            if (wait := self._pause_left(vehicle_id)) > 0:
                 raise SmartcarRateLimitError(
                     f"Smartcar asked to wait {wait:.0f} s more", retry_after=wait
                 )
@@ -367,7 +366,7 @@ class VehicleControl:
                 vehicle=self._name(vehicle_id),
                 entry=self._entry.title,
                 permission=permission,
-                retry_after=self._paused_until.get(vehicle_id, 0.0) - time.monotonic(),
+                retry_after=self._pause_left(vehicle_id),
             ) from err
         finally:
             self._store.schedule_save()
@@ -377,10 +376,17 @@ class VehicleControl:
     def _learn(self, vehicle_id: str, err: SmartcarError) -> None:
         """A rate limit pauses the vehicle's calls; refused credentials ask for new ones."""
         if isinstance(err, SmartcarRateLimitError):
-            pause = RATE_LIMIT_PAUSE if err.retry_after is None else err.retry_after
-            self._paused_until[vehicle_id] = time.monotonic() + pause
+            pause = (
+                RATE_LIMIT_PAUSE if err.retry_after is None else timedelta(seconds=err.retry_after)
+            )
+            self._paused_until[vehicle_id] = dt_util.utcnow() + pause
         elif isinstance(err, SmartcarAuthError):
             self._entry.async_start_reauth(self._hass)
+
+    def _pause_left(self, vehicle_id: str) -> float:
+        """Seconds before a call about the vehicle may be sent again after a rate limit."""
+        until = self._paused_until.get(vehicle_id)
+        return 0.0 if until is None else (until - dt_util.utcnow()).total_seconds()
 
     def _record(
         self,

@@ -14,11 +14,12 @@ the read-only entity comes back in the same way and the control's entry goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.const import Platform
+from homeassistant.const import ATTR_RESTORED, Platform
 from homeassistant.core import callback, split_entity_id
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import slugify
 
 from .catalog import SIGNALS
 from .const import DOMAIN
@@ -99,15 +100,14 @@ def async_replace_read_only_entities(
             and REPLACED_BY in item.options.get(DOMAIN, {})
             and not offers(replacement.role)
         ):
-            _bring_back(registry, entry, item, replacement)
+            _bring_back(registry, item, replacement)
 
     @callback
     def replace(vehicle: Vehicle, topics: Collection[Topic]) -> None:
         for topic in topics:
             for replacement in BY_SIGNAL.get(topic, ()) if isinstance(topic, str) else ():
                 if offers(replacement.role):
-                    device_id = runtime.devices.device_id(vehicle.id)
-                    _replace(registry, entry, device_id, vehicle.id, replacement)
+                    _replace(registry, entry, runtime, vehicle, replacement)
 
     return runtime.async_listen_new_topics(replace)
 
@@ -115,21 +115,28 @@ def async_replace_read_only_entities(
 def _replace(
     registry: er.EntityRegistry,
     entry: ConfigEntry,
-    device_id: str | None,
-    vehicle_id: str,
+    runtime: SmartcarRuntime,
+    vehicle: Vehicle,
     replacement: Replacement,
 ) -> None:
     """Disable the read-only entity for the control, once; the control takes its place."""
-    control_unique_id, unique_id = replacement.unique_ids(vehicle_id)
+    control_unique_id, unique_id = replacement.unique_ids(vehicle.id)
     entity_id = registry.async_get_entity_id(replacement.read_only_platform, DOMAIN, unique_id)
     if entity_id is None:
+        # Never shown: made disabled, so that its platform does not add it. Its entity id
+        # is the vehicle's name and the entity's key, as the entity's name would make it.
         item = registry.async_get_or_create(
             replacement.read_only_platform,
             DOMAIN,
             unique_id,
             config_entry=entry,
-            device_id=device_id,
+            device_id=runtime.devices.device_id(vehicle.id),
             disabled_by=er.RegistryEntryDisabler.INTEGRATION,
+            suggested_object_id=slugify(
+                f"{runtime.devices.name(vehicle)} {replacement.read_only_key}"
+            ),
+            has_entity_name=True,
+            translation_key=replacement.read_only_key,
         )
     else:
         item = registry.entities[entity_id]
@@ -139,59 +146,59 @@ def _replace(
             registry.async_get_entity_id(replacement.control_platform, DOMAIN, control_unique_id)
             is None
         ):
-            _take_over(registry, entry, item, replacement.control_platform, control_unique_id)
-        if item.disabled_by is None:
-            registry.async_update_entity(
-                item.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+            control = registry.async_get_or_create(
+                replacement.control_platform,
+                DOMAIN,
+                control_unique_id,
+                config_entry=entry,
+                device_id=item.device_id,
+                suggested_object_id=split_entity_id(item.entity_id)[1],
             )
+            registry.async_update_entity(control.entity_id, **_settings(item))
+    if item.disabled_by is None:
+        registry.async_update_entity(
+            item.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+        )
+        # The state Home Assistant keeps for it while the entry reloads goes with it.
+        state = registry.hass.states.get(item.entity_id)
+        if state is not None and state.attributes.get(ATTR_RESTORED):
+            registry.hass.states.async_remove(item.entity_id)
     registry.async_update_entity_options(
         item.entity_id, DOMAIN, {REPLACED_BY: replacement.role.key}
     )
 
 
 def _bring_back(
-    registry: er.EntityRegistry,
-    entry: ConfigEntry,
-    item: er.RegistryEntry,
-    replacement: Replacement,
+    registry: er.EntityRegistry, item: er.RegistryEntry, replacement: Replacement
 ) -> None:
-    """The control is gone: its entry goes, the read-only entity comes back in its place."""
+    """The control is gone: its entry goes, the read-only entity comes back in its place.
+
+    Enabled again, with the control's entity id and settings; Home Assistant reloads the
+    entry for an entity enabled, once, 30 s later.
+    """
     control_unique_id, _ = replacement.unique_ids(item.unique_id.partition("_")[0])
     control_id = registry.async_get_entity_id(
         replacement.control_platform, DOMAIN, control_unique_id
     )
-    control = registry.entities[control_id] if control_id is not None else None
-    if item.disabled_by is not er.RegistryEntryDisabler.INTEGRATION:
-        registry.async_update_entity_options(item.entity_id, DOMAIN, None)  # enabled by the user
-    else:
-        registry.async_remove(item.entity_id)  # the platform adds it again, enabled
-        if control is not None:
-            _take_over(registry, entry, control, replacement.read_only_platform, item.unique_id)
-    if control is not None:
-        registry.async_remove(control.entity_id)
+    if item.disabled_by is er.RegistryEntryDisabler.INTEGRATION:
+        updates: dict[str, Any] = {"disabled_by": None}
+        if control_id is not None:
+            updates |= _settings(registry.entities[control_id])
+            new_entity_id = f"{item.domain}.{split_entity_id(control_id)[1]}"
+            if not registry.async_is_registered(new_entity_id):
+                updates["new_entity_id"] = new_entity_id
+        item = registry.async_update_entity(item.entity_id, **updates)
+    registry.async_update_entity_options(item.entity_id, DOMAIN, None)
+    if control_id is not None:
+        registry.async_remove(control_id)
 
 
-def _take_over(
-    registry: er.EntityRegistry,
-    entry: ConfigEntry,
-    item: er.RegistryEntry,
-    platform: Platform,
-    unique_id: str,
-) -> None:
-    """Make the registry entry of another entity with ``item``'s object id and settings."""
-    created = registry.async_get_or_create(
-        platform,
-        DOMAIN,
-        unique_id,
-        config_entry=entry,
-        device_id=item.device_id,
-        suggested_object_id=split_entity_id(item.entity_id)[1],
-    )
-    registry.async_update_entity(
-        created.entity_id,
-        name=item.name,
-        icon=item.icon,
-        area_id=item.area_id,
-        labels=set(item.labels),
-        hidden_by=item.hidden_by,
-    )
+def _settings(item: er.RegistryEntry) -> dict[str, Any]:
+    """What the user made of an entity: its name, icon, area, labels and hiding."""
+    return {
+        "name": item.name,
+        "icon": item.icon,
+        "area_id": item.area_id,
+        "labels": set(item.labels),
+        "hidden_by": item.hidden_by,
+    }
