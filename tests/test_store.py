@@ -1,21 +1,40 @@
-"""The fleet's storage codec: what a stored file holds, and that any stored file loads.
+"""The fleet's storage: what a stored file holds, and that any stored file loads.
 
 The format is the first release's: tests/fixtures/storage holds a file it wrote. Whatever
 part of a file cannot be read is skipped; the rest loads, and the fleet takes deliveries.
+A file that cannot be read at all (another version, no envelope, the wrong shape, not
+JSON) starts the entry without values and tells the user, on Home Assistant's own Store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+from homeassistant.setup import async_setup_component
+
+from custom_components.smartcar.const import DOMAIN, SAVE_DELAY_SECONDS
 from custom_components.smartcar.fleet import Fleet, SignalState
 from custom_components.smartcar.protocol import SignalError
 from custom_components.smartcar.store import STORED_EVENTS_LIMIT, fleet_as_dict, fleet_from_dict
 
+from .conftest import WEBHOOK_PATH, fixture_bytes, sign
 from .fleet_events import (
     AT_HOME,
     NOT_CAPABLE,
@@ -270,3 +289,147 @@ def test_a_file_of_the_first_release_loads_unchanged() -> None:
     changes = fleet.apply_state(state(older, vehicle=ev_info), NOW)
     assert changes.signals == frozenset()
     assert ev.value(ODOMETER) == {"value": 18452.6, "unit": "km"}
+
+
+# --- Files Home Assistant cannot read: the entry starts, and says so --------------------
+
+# Home Assistant's own Store, captured at import: the hass fixture replaces its file access
+# with an in-memory dict (hass_storage), which cannot hold a file that is not JSON.
+REAL_LOAD = Store._async_load
+REAL_WRITE = Store._async_write_data
+GOOD_FILE = FIRST_RELEASE_FILE.read_bytes()
+
+
+@pytest.fixture
+def storage_dir(hass: HomeAssistant, tmp_path: Path) -> Iterator[Path]:
+    """Real storage files in the test's own configuration directory."""
+    hass.config.config_dir = str(tmp_path)
+    folder = tmp_path / ".storage"
+    folder.mkdir()
+    with (
+        patch.object(Store, "_async_load", REAL_LOAD),
+        patch.object(Store, "_async_write_data", REAL_WRITE),
+    ):
+        yield folder
+
+
+def _copies(path: Path) -> list[bytes]:
+    """What the files kept next to ``path`` hold (``<name>.unreadable.…``, ``.corrupt.…``)."""
+    return [kept.read_bytes() for kept in path.parent.glob(f"{path.name}.*")]
+
+
+def _envelope(version: int, data: Any) -> bytes:
+    return json.dumps({"version": version, "minor_version": 1, "key": "k", "data": data}).encode()
+
+
+UNREADABLE_FILES = [
+    pytest.param(_envelope(99, json.loads(GOOD_FILE)["data"]), "unreadable", id="newer-version"),
+    pytest.param(_envelope(0, json.loads(GOOD_FILE)["data"]), "unreadable", id="older-version"),
+    pytest.param(
+        json.dumps(json.loads(GOOD_FILE)["data"]).encode(), "unreadable", id="no-envelope"
+    ),
+    pytest.param(b"[1, 2, 3]", "unreadable", id="a-list"),
+    pytest.param(b"null", "unreadable", id="null"),
+    pytest.param(_envelope(1, [1, 2]), "wrong shape", id="data-a-list"),
+    pytest.param(_envelope(1, {"vehicles": ["car-1"]}), "wrong shape", id="vehicles-a-list"),
+    pytest.param(_envelope(1, {"cars": {}}), "wrong shape", id="no-vehicles"),
+    pytest.param(GOOD_FILE[: len(GOOD_FILE) // 2], "corrupt", id="truncated"),
+    pytest.param(b"", "corrupt", id="emptied"),
+    pytest.param(b"\x00" * 64, "corrupt", id="zeros"),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), UNREADABLE_FILES)
+async def test_a_file_that_cannot_be_read_never_stops_the_entry(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    storage_dir: Path,
+    hass_client_no_auth: Any,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    content: bytes,
+    problem: str,
+) -> None:
+    """Set up, receiving, told once (a repair, a warning), the file kept; healed by a save.
+
+    Before, a file of another version or without Home Assistant's envelope failed the
+    setup (the webhook unregistered, Smartcar's deliveries dropped), one of the wrong
+    shape loaded silently empty, and a corrupt one moved aside was never mentioned.
+    """
+    path = storage_dir / f"{DOMAIN}.{config_entry.entry_id}"
+    path.write_bytes(content)
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data.store.problem == problem
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"storage_lost_{config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders == {"entry": "Smartcar"}
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components.smartcar") and r.levelno == logging.WARNING
+    ]
+    assert len(warnings) == 1
+    assert problem in warnings[0]
+    # The content is kept: aside by the integration, or by Home Assistant if not JSON.
+    assert _copies(path) == [content]
+
+    client = await hass_client_no_auth()
+    body = fixture_bytes("vehicle_state_ev_signal_update.json")
+    response = await client.post(WEBHOOK_PATH, data=body, headers={"SC-Signature": sign(body)})
+    assert (response.status, await response.json()) == (200, {"result": "applied"})
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
+    freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    saved = json.loads(path.read_bytes())
+    assert saved["version"] == 1
+    assert EV in saved["data"]["vehicles"]
+
+    # The next start reads the file: the repair is gone, nothing more is logged.
+    caplog.clear()
+    assert await hass.config_entries.async_reload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.store.problem is None
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"storage_lost_{config_entry.entry_id}")
+    assert hass.states.get("sensor.kia_ev6_battery").state == "63"
+    assert not [
+        r
+        for r in caplog.records
+        if r.name.startswith("custom_components.smartcar") and r.levelno >= logging.WARNING
+    ]
+
+
+async def test_a_good_file_raises_no_repair(
+    hass: HomeAssistant, config_entry: MockConfigEntry, storage_dir: Path
+) -> None:
+    (storage_dir / f"{DOMAIN}.{config_entry.entry_id}").write_bytes(GOOD_FILE)
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.runtime_data.store.problem is None
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, f"storage_lost_{config_entry.entry_id}")
+    assert hass.states.get("sensor.kia_ev6_odometer").state == "18452.6"
+
+
+async def test_a_file_that_cannot_be_moved_aside_is_still_replaced(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    storage_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Keeping the copy is a kindness: when the folder refuses it, the entry starts anyway."""
+    (storage_dir / f"{DOMAIN}.{config_entry.entry_id}").write_bytes(_envelope(99, {}))
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    with patch("custom_components.smartcar.store.os.replace", side_effect=PermissionError("no")):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert "Could not keep" in caplog.text
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"storage_lost_{config_entry.entry_id}")
