@@ -139,8 +139,14 @@ class SmartcarWebhook:
             body = await read_capped(request, MAX_BODY_BYTES)
         except (RequestPayloadError, HttpProcessingError):
             # A Content-Encoding the body does not match (gzip that is not): it cannot be
-            # read. Smartcar sends plain JSON.
-            return self._reject(HTTPStatus.BAD_REQUEST, None, "body cannot be decoded")
+            # read. Smartcar sends plain JSON. aiohttp would read the rest of the broken
+            # stream after the answer and log its error with a traceback, for every such
+            # request: the stream ends here, and the connection after the answer.
+            if isinstance(request, Request):
+                request.content.feed_eof()
+            answer = self._reject(HTTPStatus.BAD_REQUEST, None, "body cannot be decoded")
+            answer.force_close()
+            return answer
         if body is None:
             return self._reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, None, "body over 64 KiB")
         return body
