@@ -408,11 +408,15 @@ async def controls(
 @pytest.fixture
 async def deliver(
     hass: HomeAssistant, controls: MockConfigEntry, hass_client_no_auth: Any
-) -> Callable[[dict[str, Any]], Awaitable[None]]:
-    """POST a signed delivery to the control entry's webhook; it must be accepted."""
+) -> Callable[..., Awaitable[None]]:
+    """POST a signed delivery to the control entry's webhook; it must be accepted.
+
+    ``settle=False`` does not wait for Home Assistant's other tasks (a command held open):
+    the delivery is applied, and its states written, before the webhook answers.
+    """
     client = await hass_client_no_auth()
 
-    async def _deliver(document: dict[str, Any]) -> None:
+    async def _deliver(document: dict[str, Any], *, settle: bool = True) -> None:
         body = json.dumps(document).encode()
         response = await client.post(
             WEBHOOK_PATH,
@@ -420,6 +424,7 @@ async def deliver(
             headers={"Content-Type": "application/json", "SC-Signature": sign(body)},
         )
         assert response.status == 200
-        await hass.async_block_till_done()
+        if settle:
+            await hass.async_block_till_done()
 
     return _deliver

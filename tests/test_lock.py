@@ -18,15 +18,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from homeassistant.components.lock import LockState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import area_registry as ar
 from homeassistant.helpers import entity_registry as er
 
-from custom_components.smartcar.api import CONTROL_SCOPES, DEFAULT_SCOPES
-from custom_components.smartcar.const import CONF_SCOPES, DOMAIN
+from custom_components.smartcar.api import DEFAULT_SCOPES
 from custom_components.smartcar.control import CONFIRM_READ_AFTER, PENDING_AT_MOST
 
 from .conftest import Post, make_state
-from .smartcar_car import COMMAND, REQUEST_ID, FakeCar
+from .smartcar_car import COMMAND, READ, REQUEST_ID, FakeCar
 
 LOCK = "lock.kia_ev6_lock"
 LOCK_SENSOR = "binary_sensor.kia_ev6_lock"
@@ -205,69 +203,64 @@ async def test_webhook_only_entries_do_not_act(
     }
 
 
-async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry, scopes: list[str]) -> None:
-    """Access granted again with other permissions: the entry reloads with them."""
-    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SCOPES: scopes})
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-@pytest.mark.parametrize("control_scopes", [WITHOUT_SECURITY])
-async def test_the_lock_takes_over_the_lock_sensor(
+async def test_a_failed_confirming_read_waits_on(
     hass: HomeAssistant,
     car: FakeCar,
     deliver: Any,
     controls: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
-    area_registry: ar.AreaRegistry,
-) -> None:
-    """Granted later: the lock gets the sensor's entity id, name and area; once only."""
-    await deliver(car.delivery())
-    garage = area_registry.async_create("Garage")
-    entity_registry.async_update_entity(
-        LOCK_SENSOR,
-        new_entity_id="binary_sensor.front_doors",
-        name="Front doors",
-        area_id=garage.id,
-    )
-    await _reconfigure(hass, controls, [*DEFAULT_SCOPES, *CONTROL_SCOPES])
-    lock = entity_registry.async_get("lock.front_doors")
-    assert (lock.name, lock.area_id) == ("Front doors", garage.id)
-    assert hass.states.get("lock.front_doors").state == LockState.LOCKED
-    assert hass.states.get("binary_sensor.front_doors") is None
-    sensor = entity_registry.async_get("binary_sensor.front_doors")
-    assert sensor.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    assert sensor.options[DOMAIN] == {"replaced_by": "lock"}
-    # The user wants the sensor too: it stays.
-    entity_registry.async_update_entity(sensor.entity_id, disabled_by=None)
-    assert await hass.config_entries.async_reload(controls.entry_id)
-    await hass.async_block_till_done()
-    assert hass.states.get("binary_sensor.front_doors").state == "off"
-    assert hass.states.get("lock.front_doors").state == LockState.LOCKED
-
-
-async def test_the_lock_sensor_comes_back_without_the_permission(
-    hass: HomeAssistant,
-    car: FakeCar,
-    deliver: Any,
-    controls: MockConfigEntry,
-    entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """control_security no longer asked for: the sensor is back, as the user named the lock."""
+    """The read times out: logged, nothing raised; the wait ends as it would."""
     await deliver(car.delivery())
-    entity_registry.async_update_entity(LOCK, new_entity_id="lock.garage", name="Garage car")
-    await _reconfigure(hass, controls, WITHOUT_SECURITY)
-    await later(hass, freezer, timedelta(seconds=31))  # Home Assistant reloads it once more
-    assert entity_registry.async_get_entity_id("lock", DOMAIN, f"{car.vehicle_id}_lock") is None
-    assert hass.states.get("lock.garage") is None
-    sensor = entity_registry.async_get("binary_sensor.garage")
-    assert (sensor.name, sensor.disabled_by, sensor.options.get(DOMAIN)) == (
-        "Garage car",
-        None,
-        None,
-    )
-    assert hass.states.get("binary_sensor.garage").state == "off"
-    # The charging switch still stands for its sensor.
-    assert hass.states.get("switch.kia_ev6_charging").state == "off"
-    assert hass.states.get("binary_sensor.kia_ev6_charging") is None
+    car.acts = False
+    car.fail(READ, exc=TimeoutError())
+    await lock_service(hass, "unlock")
+    await later(hass, freezer, CONFIRM_READ_AFTER)
+    assert hass.states.get(LOCK).state == LockState.UNLOCKING
+    await later(hass, freezer, PENDING_AT_MOST)
+    assert hass.states.get(LOCK).state == LockState.LOCKED
+    assert control_log(controls) == [
+        ("unlock", "done"),
+        ("confirming_read", "failed"),
+        ("unlock", "not_confirmed"),
+    ]
+
+
+async def test_a_delivery_can_confirm_before_smartcar_answers(
+    hass: HomeAssistant,
+    car: FakeCar,
+    deliver: Any,
+    controls: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The car reports unlocked while Smartcar's answer is on its way: nothing left to wait for."""
+    await deliver(car.delivery())
+    car.answer_commands = asyncio.Event()
+    task = hass.async_create_task(lock_service(hass, "unlock"))
+    await asyncio.wait_for(car.commanded.wait(), 1)
+    car.change(IS_LOCKED, {"value": False})
+    await deliver(car.delivery(IS_LOCKED), settle=False)
+    assert hass.states.get(LOCK).state == LockState.UNLOCKED
+    car.answer_commands.set()
+    await task
+    await later(hass, freezer, PENDING_AT_MOST)
+    assert car.reads == []
+    assert control_log(controls) == [("unlock", "confirmed"), ("unlock", "done")]
+
+
+async def test_a_command_refused_after_the_car_showed_it(
+    hass: HomeAssistant, car: FakeCar, deliver: Any, controls: MockConfigEntry
+) -> None:
+    """Confirmed by a delivery, then Smartcar's answer is an error: said so, as the car shows."""
+    await deliver(car.delivery())
+    car.answer_commands = asyncio.Event()
+    car.fail(COMMAND, exc=TimeoutError())
+    task = hass.async_create_task(lock_service(hass, "unlock"))
+    await asyncio.wait_for(car.commanded.wait(), 1)
+    car.change(IS_LOCKED, {"value": False})
+    await deliver(car.delivery(IS_LOCKED), settle=False)
+    car.answer_commands.set()
+    with pytest.raises(HomeAssistantError, match="did not answer in time"):
+        await task
+    assert hass.states.get(LOCK).state == LockState.UNLOCKED
+    assert control_log(controls) == [("unlock", "confirmed"), ("unlock", "failed")]

@@ -30,6 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -145,7 +146,6 @@ class _Pending:
     role: ControlRole
     target: Any
     kind: str
-    stop_watching: CALLBACK_TYPE
     timers: list[CALLBACK_TYPE] = field(default_factory=list)
 
 
@@ -195,6 +195,9 @@ class VehicleControl:
             call_counter=counter,
         )
         self._pending: dict[tuple[str, str], _Pending] = {}
+        # The signals followed for their commands' confirmation, by vehicle and role key;
+        # each is followed from its first command on (never unsubscribed while notified).
+        self._followed: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self._paused_until: dict[str, datetime] = {}
         # Entities of controls follow their pending commands here (topic: the role's key).
         self.changes = Dispatcher()
@@ -259,16 +262,17 @@ class VehicleControl:
         self, vehicle_id: str, code: str, role: ControlRole, target: Any, kind: str
     ) -> _Pending | None:
         """Show ``target`` as pending, replacing an earlier command's; None if shown already."""
-        if (earlier := self._pending.get((vehicle_id, role.key))) is not None:
+        key = (vehicle_id, role.key)
+        if (earlier := self._pending.get(key)) is not None:
             self._end(earlier)
         if self._reads(vehicle_id, code, role, target):
             return None
-        pending = _Pending(vehicle_id, code, role, target, kind, stop_watching=lambda: None)
-        pending.stop_watching = self._runtime.dispatch.subscribe(
-            vehicle_id, code, partial(self._check, pending)
-        )
-        self._pending[(vehicle_id, role.key)] = pending
-        self.changes.notify(vehicle_id, role.key)
+        if key not in self._followed:
+            self._followed[key] = self._runtime.dispatch.subscribe(
+                vehicle_id, code, partial(self._check, key)
+            )
+        pending = self._pending[key] = _Pending(vehicle_id, code, role, target, kind)
+        self.changes.notify(*key)
         return pending
 
     def _end(self, pending: _Pending, result: str | None = None) -> None:
@@ -277,7 +281,6 @@ class VehicleControl:
         if self._pending.get(key) is not pending:
             return
         del self._pending[key]
-        pending.stop_watching()
         for cancel in pending.timers:
             cancel()
         if result is not None:
@@ -285,9 +288,12 @@ class VehicleControl:
         self.changes.notify(pending.vehicle_id, pending.role.key)
 
     @callback
-    def _check(self, pending: _Pending) -> None:
-        """Confirm the command if the signal that changed (delivered or read) shows it."""
-        if self._reads(pending.vehicle_id, pending.code, pending.role, pending.target):
+    def _check(self, key: tuple[str, str]) -> None:
+        """A signal changed (delivered or read): confirm its command if it shows it."""
+        pending = self._pending.get(key)
+        if pending is not None and self._reads(
+            pending.vehicle_id, pending.code, pending.role, pending.target
+        ):
             self._end(pending, CONFIRMED)
 
     @callback
@@ -305,7 +311,7 @@ class VehicleControl:
                 CONFIRMING_READ,
                 lambda: read_signal(self._transport, vehicle_id, pending.code),
             )
-        except SmartcarError:
+        except HomeAssistantError:
             return  # in the log; the wait goes on until a delivery or PENDING_AT_MOST
         self._record(vehicle_id, CONFIRMING_READ, self._apply(vehicle_id, signals))
 
@@ -408,6 +414,8 @@ class VehicleControl:
         """Stop waiting for confirmations and write the call counts now."""
         for pending in list(self._pending.values()):
             self._end(pending)
+        for unsubscribe in self._followed.values():
+            unsubscribe()
         await self._store.async_flush()
 
 

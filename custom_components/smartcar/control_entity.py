@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_catalog_entities
+from .roles import is_true
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Mapping
@@ -79,8 +80,8 @@ class ControlEntity(SmartcarEntity):
         return self._state_of(self.role.read(state.body or {})), commanded
 
     def _state_of(self, value: Any) -> Hashable:
-        """The read value as the platform shows it (None: unknown)."""
-        raise NotImplementedError
+        """The read value as the platform shows it: on or off (None: unknown)."""
+        return is_true(value)
 
     def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
         """The value times, and whether the state shown is a command not confirmed yet."""

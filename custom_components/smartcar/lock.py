@@ -10,11 +10,9 @@ from homeassistant.components.lock import LockEntity, LockEntityDescription
 from .catalog import SIGNALS
 from .control_entity import ControlEntity, async_add_control_entities
 from .entity import SmartcarEntityDescription, index_by_topic, role_fields
-from .roles import LockControl, is_true
+from .roles import LockControl
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -51,9 +49,6 @@ class SmartcarLock(ControlEntity, LockEntity):
     """The car's lock: locking or unlocking while a command is pending."""
 
     entity_description: SmartcarLockEntityDescription
-
-    def _state_of(self, value: Any) -> Hashable:
-        return is_true(value)
 
     def _set_value(self, value: Any) -> None:
         self._attr_is_locked, commanded = value

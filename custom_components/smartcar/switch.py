@@ -10,11 +10,9 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from .catalog import SIGNALS
 from .control_entity import ControlEntity, async_add_control_entities
 from .entity import SmartcarEntityDescription, index_by_topic, role_fields
-from .roles import SwitchControl, is_true
+from .roles import SwitchControl
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -51,9 +49,6 @@ class SmartcarSwitch(ControlEntity, SwitchEntity):
     """A switch: the state commanded while its command is pending, else the car's."""
 
     entity_description: SmartcarSwitchEntityDescription
-
-    def _state_of(self, value: Any) -> Hashable:
-        return is_true(value)
 
     def _set_value(self, value: Any) -> None:
         is_on, commanded = value
