@@ -210,7 +210,12 @@ def _open_positions(body: Body) -> frozenset[tuple[Any, Any]] | None:
     if not isinstance(values, list):
         return None
     flags = [
-        item for item in values if isinstance(item, dict) and isinstance(item.get("isOpen"), bool)
+        item
+        for item in values
+        if isinstance(item, dict)
+        and isinstance(item.get("isOpen"), bool)
+        # A place is a row and a column number: an item with a list there is no door.
+        and all(isinstance(item.get(axis), int | None) for axis in ("row", "column"))
     ]
     if not flags:
         return None
