@@ -37,6 +37,14 @@ async def lock_service(hass: HomeAssistant, service: str, entity_id: str = LOCK)
     await hass.services.async_call("lock", service, {"entity_id": entity_id}, blocking=True)
 
 
+async def unlock_held(hass: HomeAssistant, car: FakeCar) -> asyncio.Task[None]:
+    """Unlock, Smartcar holding its answer until ``car.answer_commands`` is set."""
+    car.answer_commands = asyncio.Event()
+    task = hass.async_create_task(lock_service(hass, "unlock"))
+    await asyncio.wait_for(car.commanded.wait(), 1)  # sent; Smartcar has not answered yet
+    return task
+
+
 async def later(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timedelta) -> None:
     """Let ``delay`` pass."""
     freezer.tick(delay)
@@ -73,9 +81,7 @@ async def test_unlock_is_pending_until_a_delivery_shows_it(
 ) -> None:
     """Unlocking from the moment it is sent; unlocked once the car's delivery says so."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)  # sent; Smartcar has not answered yet
+    task = await unlock_held(hass, car)
     assert hass.states.get(LOCK).state == LockState.UNLOCKING
     car.answer_commands.set()
     await task
@@ -247,9 +253,7 @@ async def test_a_delivery_can_confirm_before_smartcar_answers(
 ) -> None:
     """The car reports unlocked while Smartcar's answer is on its way: nothing left to wait for."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)
+    task = await unlock_held(hass, car)
     car.change(IS_LOCKED, {"value": False})
     await deliver(car.delivery(IS_LOCKED), settle=False)
     assert hass.states.get(LOCK).state == LockState.UNLOCKED
@@ -265,10 +269,8 @@ async def test_a_command_refused_after_the_car_showed_it(
 ) -> None:
     """Confirmed by a delivery, then Smartcar's answer is an error: said so, as the car shows."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
     car.fail(COMMAND, exc=TimeoutError())
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)
+    task = await unlock_held(hass, car)
     car.change(IS_LOCKED, {"value": False})
     await deliver(car.delivery(IS_LOCKED), settle=False)
     car.answer_commands.set()
