@@ -26,10 +26,11 @@ import json
 import logging
 import math
 import os
+import time
 from typing import Any
 import zlib
 
-from freezegun.api import FrozenDateTimeFactory, real_monotonic
+from freezegun.api import FrozenDateTimeFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 import orjson
@@ -49,7 +50,7 @@ from custom_components.smartcar.roles import Number
 from custom_components.smartcar.signals import PLAUSIBLE_RANGES, UNIT_FAMILIES, convert
 from custom_components.smartcar.store import fleet_as_dict
 
-from .conftest import Post, fixture_json, make_state, sign
+from .conftest import Post, all_signals, fixture_json, make_state, sign
 from .payloads import ALL_SIGNALS
 
 EXAMPLES = int(os.environ.get("SMARTCAR_FUZZ_EXAMPLES", "5000"))
@@ -98,6 +99,11 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=12,
 )
+NUMBERS_OF_ANY_SIZE = (
+    st.integers(-(2**80), 2**80)
+    | st.integers(-10_000, 10_000)
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
 SIGNATURES = st.sampled_from(
     ["valid"] * 6 + ["missing", "empty", "zeros", "other-token", "text", "upper-case-valid"]
 )
@@ -107,31 +113,54 @@ CONTENT_TYPES = st.sampled_from(
 ENCODINGS = st.sampled_from([None] * 8 + ["gzip", "deflate", "identity", "gzip-but-plain", "x"])
 
 
+def paths(document: Any) -> list[tuple[Any, ...]]:
+    """Every place in a document: the key or index path of each value, containers too."""
+    found: list[tuple[Any, ...]] = []
+    pending: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict | list):
+            for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+                found.append((*path, key))
+                pending.append(((*path, key), child))
+    return found
+
+
+PATHS = [paths(base) for base in BASES]
+# The places in signal bodies, where values reach entities: half the mutations go there.
+BODY_PATHS = [[path for path in places if "body" in path] or places for places in PATHS]
+
+
+def _container(document: Any, path: tuple[Any, ...]) -> Any:
+    """What holds the place at ``path``, or None if an earlier mutation replaced it."""
+    parent = document
+    for key in path[:-1]:
+        if isinstance(parent, dict):
+            parent = parent.get(key)
+        elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+            parent = parent[key]
+        else:
+            return None
+    return parent if isinstance(parent, dict) or isinstance(path[-1], int) else None
+
+
 @st.composite
 def mutated(draw: st.DrawFn, number: int) -> dict[str, Any]:
-    """A base document with one to three fields, at any depth, replaced or removed."""
-    document = copy.deepcopy(draw(st.sampled_from(BASES)))
+    """A base document with one to three of its fields, any of them, replaced or removed."""
+    index = draw(st.integers(0, len(BASES) - 1))
+    document = copy.deepcopy(BASES[index])
     # Fresh event ids and newer times, so that most mutations are applied, not duplicates.
     document["eventId"] = f"fuzz-{number}"
     for signal in document.get("data", {}).get("signals", []):
         if "meta" in signal:
             signal["meta"] = {"oemUpdatedAt": T0 + number * 1000, "retrievedAt": T0 + number}
-    for _ in range(draw(st.integers(1, 3))):
-        parent: Any = document
-        while True:
-            keys = list(parent) if isinstance(parent, dict) else list(range(len(parent)))
-            if not keys:
-                break
-            key = draw(st.sampled_from(keys))
-            child = parent[key]
-            if isinstance(child, dict | list) and child and draw(st.booleans()):
-                parent = child
-                continue
-            if isinstance(parent, dict) and draw(st.integers(0, 5)) == 0:
-                del parent[key]
-            else:
-                parent[key] = draw(JSON_VALUES)
-            break
+    places = st.sampled_from(PATHS[index]) | st.sampled_from(BODY_PATHS[index])
+    for path in draw(st.lists(places, min_size=1, max_size=3)):
+        parent, key = _container(document, path), path[-1]
+        if isinstance(parent, dict) and draw(st.integers(0, 5)) == 0:
+            parent.pop(key, None)
+        elif isinstance(parent, dict) or (isinstance(parent, list) and key < len(parent)):
+            parent[key] = draw(NUMBERS_OF_ANY_SIZE | JSON_VALUES)
     return document
 
 
@@ -198,6 +227,25 @@ def signature_of(kind: str, body: bytes) -> str | bool:
     return "not a hex digest"
 
 
+def _seconds() -> float:
+    """Real seconds, whatever the frozen clock says (freezegun does not patch this one)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What Home Assistant, its web server or the integration logged at ERROR or above.
+
+    Not aiohttp's access log: under a frozen clock it fails to find the time zone.
+    """
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.ERROR
+        and record.name.split(".")[0] in ("homeassistant", "custom_components", "aiohttp")
+        and record.name != "aiohttp.access"
+    ]
+
+
 def _states(hass: HomeAssistant) -> dict[str, Any]:
     return {state.entity_id: (state.state, state.attributes) for state in hass.states.async_all()}
 
@@ -248,6 +296,9 @@ def _impossible(entry: er.RegistryEntry, state: State | None) -> list[str]:
     return problems
 
 
+# Hypothesis 6.170 misjudges its own generator on Python 3.14 (a reference count it reads
+# changed meaning there) and warns about it once; nothing of this test's.
+@pytest.mark.filterwarnings("ignore:It looks like .register_random. was passed")
 async def test_generated_requests_break_nothing(
     hass: HomeAssistant,
     post: Post,
@@ -257,9 +308,9 @@ async def test_generated_requests_break_nothing(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    started = real_monotonic()
+    started = _seconds()
     generated = generate(EXAMPLES)
-    generated_in = real_monotonic() - started
+    generated_in = _seconds() - started
     answers: dict[str, int] = {}
     caplog.set_level(logging.WARNING)
     for body, signing, headers in generated:
@@ -267,7 +318,10 @@ async def test_generated_requests_break_nothing(
         response = await post(body, signature=signature_of(signing, body), headers=headers)
         request = f"body={body!r} signature={signing} headers={headers}"
         assert response.status in DOCUMENTED, request
-        result = (await response.json()).get("result") if response.status == 200 else None
+        # Every answer is JSON: an empty 200 is Home Assistant's answer to a handler that
+        # raised.
+        assert response.content_type == "application/json", request
+        result = (await response.json()).get("result")
         answer = f"{response.status} {result or ''}".strip()
         answers[answer] = answers.get(answer, 0) + 1
         after = _states(hass)
@@ -281,13 +335,7 @@ async def test_generated_requests_break_nothing(
     assert {"200 applied", "400", "401"} <= set(answers)
     assert impossible_values(hass) == []
 
-    problems = [
-        record.getMessage()
-        for record in caplog.records
-        if record.levelno >= logging.ERROR
-        and record.name.split(".")[0] in ("homeassistant", "custom_components", "aiohttp")
-    ]
-    assert problems == []
+    assert errors_logged(caplog) == []
     assert await async_setup_component(hass, "api", {})
     client = await hass_client()
     assert (await client.get("/api/states")).status == 200
@@ -299,7 +347,7 @@ async def test_generated_requests_break_nothing(
     vehicles = len(integration.runtime_data.fleet.vehicles)
     print(
         f"\nfuzz: {len(generated)} requests generated in {generated_in:.1f} s, sent in "
-        f"{real_monotonic() - started - generated_in:.1f} s; answers "
+        f"{_seconds() - started - generated_in:.1f} s; answers "
         f"{dict(sorted(answers.items()))}; {len(hass.states.async_all())} states checked "
         f"after each; {vehicles} vehicles"
     )
@@ -354,6 +402,13 @@ REGRESSIONS = [
         200,
         id="1e308-hours: the charge-complete sensor failed",
     ),
+    pytest.param(
+        _delivery({"closure-doors": {"values": [{"row": [0], "column": 0, "isOpen": True}]}}),
+        "valid",
+        {},
+        200,
+        id="door-row-a-list: the door transition raised, a traceback and an empty 200",
+    ),
 ]
 
 
@@ -370,11 +425,13 @@ async def test_requests_generated_ones_found(
     headers: dict[str, str],
     status: int,
 ) -> None:
+    """After a delivery of every signal (so that transitions have a value to start from)."""
+    assert (await post(all_signals())).status == 200
     response = await post(body, signature=signature_of(signing, body), headers=headers)
     assert response.status == status
+    assert response.content_type == "application/json"
     assert impossible_values(hass) == []
-    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS + 1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert errors_logged(caplog) == []

@@ -37,6 +37,14 @@ async def lock_service(hass: HomeAssistant, service: str, entity_id: str = LOCK)
     await hass.services.async_call("lock", service, {"entity_id": entity_id}, blocking=True)
 
 
+async def unlock_held(hass: HomeAssistant, car: FakeCar) -> asyncio.Task[None]:
+    """Unlock, Smartcar holding its answer until ``car.answer_commands`` is set."""
+    car.answer_commands = asyncio.Event()
+    task = hass.async_create_task(lock_service(hass, "unlock"))
+    await asyncio.wait_for(car.commanded.wait(), 1)  # sent; Smartcar has not answered yet
+    return task
+
+
 async def later(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delay: timedelta) -> None:
     """Let ``delay`` pass."""
     freezer.tick(delay)
@@ -73,9 +81,7 @@ async def test_unlock_is_pending_until_a_delivery_shows_it(
 ) -> None:
     """Unlocking from the moment it is sent; unlocked once the car's delivery says so."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)  # sent; Smartcar has not answered yet
+    task = await unlock_held(hass, car)
     assert hass.states.get(LOCK).state == LockState.UNLOCKING
     car.answer_commands.set()
     await task
@@ -209,13 +215,25 @@ async def test_a_failed_confirming_read_waits_on(
     deliver: Any,
     controls: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The read times out: logged, nothing raised; the wait ends as it would."""
+    """The read times out: in the diagnostics' log, not raised; the wait ends as it would."""
+    tasks: list[asyncio.Task[Any]] = []
+    create_task = controls.async_create_background_task
+
+    def keep(*args: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        tasks.append(create_task(*args, **kwargs))
+        return tasks[-1]
+
+    monkeypatch.setattr(controls, "async_create_background_task", keep)
     await deliver(car.delivery())
     car.acts = False
     car.fail(READ, exc=TimeoutError())
     await lock_service(hass, "unlock")
     await later(hass, freezer, CONFIRM_READ_AFTER)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    (confirming_read,) = tasks
+    assert confirming_read.exception() is None
     assert hass.states.get(LOCK).state == LockState.UNLOCKING
     await later(hass, freezer, PENDING_AT_MOST)
     assert hass.states.get(LOCK).state == LockState.LOCKED
@@ -235,9 +253,7 @@ async def test_a_delivery_can_confirm_before_smartcar_answers(
 ) -> None:
     """The car reports unlocked while Smartcar's answer is on its way: nothing left to wait for."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)
+    task = await unlock_held(hass, car)
     car.change(IS_LOCKED, {"value": False})
     await deliver(car.delivery(IS_LOCKED), settle=False)
     assert hass.states.get(LOCK).state == LockState.UNLOCKED
@@ -253,10 +269,8 @@ async def test_a_command_refused_after_the_car_showed_it(
 ) -> None:
     """Confirmed by a delivery, then Smartcar's answer is an error: said so, as the car shows."""
     await deliver(car.delivery())
-    car.answer_commands = asyncio.Event()
     car.fail(COMMAND, exc=TimeoutError())
-    task = hass.async_create_task(lock_service(hass, "unlock"))
-    await asyncio.wait_for(car.commanded.wait(), 1)
+    task = await unlock_held(hass, car)
     car.change(IS_LOCKED, {"value": False})
     await deliver(car.delivery(IS_LOCKED), settle=False)
     car.answer_commands.set()

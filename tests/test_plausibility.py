@@ -26,7 +26,7 @@ from homeassistant.setup import async_setup_component
 from custom_components.smartcar.const import DOMAIN, SAVE_DELAY_SECONDS
 from custom_components.smartcar.diagnostics import async_get_config_entry_diagnostics
 
-from .conftest import EV_ID, Post, make_state
+from .conftest import EV_ID, Post, make_state, vehicle_device
 from .payloads import ALL_SIGNALS
 
 SOC = "tractionbattery-stateofcharge"
@@ -353,3 +353,22 @@ async def test_stored_values_no_delivery_could_bring_are_dropped_at_start(
     assert hass.states.get("sensor.kia_ev6_outside_temperature").state == "11"
     await _deliver(post, OUTSIDE, {"value": 12, "unit": "celsius"}, "real", T0)
     assert hass.states.get("sensor.kia_ev6_outside_temperature").state == "12"
+
+
+async def test_a_charge_completing_after_9999_shows_no_moment(
+    hass: HomeAssistant, post: Post
+) -> None:
+    """The car's time is the last minute of 9999; 45 minutes later is no datetime."""
+    await _deliver(post, TIME_LEFT, {"value": 45, "unit": "minutes"}, "1", 253_402_300_740_000)
+    assert hass.states.get("sensor.kia_ev6_time_to_full_charge").state == "45"
+    assert hass.states.get("sensor.kia_ev6_charge_complete_at").state == "unknown"
+
+
+async def test_a_name_no_device_can_have_is_not_taken(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    nickname = "vehicleidentification-nickname"
+    await _deliver(post, nickname, {"value": "Blue Thunder"}, "1", T0)
+    await _deliver(post, nickname, {"value": "x" * 256}, "2", T0 + MINUTE)
+    assert vehicle_device(hass, EV_ID).name == "Blue Thunder"
+    assert await _rejected(hass, integration) == {nickname: 1}

@@ -576,12 +576,28 @@ def test_missing_data_object_is_a_protocol_error(event_type: str) -> None:
         (True, None),
         (None, None),
         (2023.0, None),
+        (1899, None),
+        (2**64, None),  # it would make every later save fail
     ],
 )
 def test_vehicle_year_is_an_integer_or_nothing(year: Any, expected: int | None) -> None:
     event = parse(envelope(data={"vehicle": {"id": VEHICLE_ID, "year": year}}))
     assert isinstance(event, VehicleState)
     assert event.vehicle.year == expected
+
+
+def test_texts_longer_than_a_state_name_nothing() -> None:
+    """A make, model or event id over 255 characters is none; a vehicle id is refused."""
+    event = parse(
+        envelope(
+            eventId="e" * 256,
+            data={"vehicle": {"id": VEHICLE_ID, "make": "K" * 256, "model": "EV6"}},
+        )
+    )
+    assert isinstance(event, VehicleState)
+    assert (event.event_id, event.vehicle.make, event.vehicle.model) == (None, None, "EV6")
+    with pytest.raises(ProtocolError, match="vehicle id too long"):
+        parse(envelope(data={"vehicle": {"id": "v" * 256}}))
 
 
 def test_vehicle_make_and_model_must_be_text() -> None:

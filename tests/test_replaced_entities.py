@@ -48,6 +48,14 @@ async def _reload_for_the_enabled_entity(
     await hass.async_block_till_done()
 
 
+def _enabled_as(entity_registry: er.EntityRegistry, entity_id: str) -> str | None:
+    """The name the user gave an entity that is enabled and no longer marked replaced."""
+    item = entity_registry.async_get(entity_id)
+    assert item is not None
+    assert (item.disabled_by, item.options.get(DOMAIN)) == (None, None)
+    return item.name
+
+
 @pytest.mark.parametrize("control_scopes", [WITHOUT_SECURITY])
 async def test_the_lock_takes_over_the_lock_sensor(
     hass: HomeAssistant,
@@ -82,12 +90,7 @@ async def test_the_lock_takes_over_the_lock_sensor(
     assert hass.states.get("lock.front_doors").state == "locked"
     await _reconfigure(hass, controls, WITHOUT_SECURITY)
     assert entity_registry.async_get_entity_id("lock", DOMAIN, LOCK_ID) is None
-    sensor = entity_registry.async_get("binary_sensor.front_doors")
-    assert (sensor.name, sensor.disabled_by, sensor.options.get(DOMAIN)) == (
-        "Front doors",
-        None,
-        None,
-    )
+    assert _enabled_as(entity_registry, "binary_sensor.front_doors") == "Front doors"
 
 
 async def test_the_lock_sensor_comes_back_without_the_permission(
@@ -105,12 +108,7 @@ async def test_the_lock_sensor_comes_back_without_the_permission(
     await _reload_for_the_enabled_entity(hass, freezer)
     assert entity_registry.async_get_entity_id("lock", DOMAIN, LOCK_ID) is None
     assert hass.states.get("lock.garage") is None
-    sensor = entity_registry.async_get("binary_sensor.garage")
-    assert (sensor.name, sensor.disabled_by, sensor.options.get(DOMAIN)) == (
-        "Garage car",
-        None,
-        None,
-    )
+    assert _enabled_as(entity_registry, "binary_sensor.garage") == "Garage car"
     assert hass.states.get("binary_sensor.garage").state == "off"
     # The charging switch still stands for its sensor.
     assert hass.states.get("switch.kia_ev6_charging").state == "off"

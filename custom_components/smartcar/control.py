@@ -64,8 +64,9 @@ if TYPE_CHECKING:
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
 
-# Smartcar updates the signals it holds shortly after a command: the confirming read waits
-# this long after the answer (unless a delivery confirmed it first).
+# Smartcar says to confirm a command from the signals (a read or a delivery); how soon the
+# signals it holds show the car's new state is not documented. The confirming read waits
+# this long after the answer, unless a delivery confirmed the command first.
 CONFIRM_READ_AFTER: Final = timedelta(seconds=30)
 # The longest a commanded state shows as pending: Smartcar carries a command out for up to
 # about 175 s (a 202 answer), and its delivery follows.

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from .entity import SmartcarEntity, SmartcarEntityDescription, async_add_catalog_entities
+from .catalog import SIGNALS
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_catalog_entities,
+    index_by_topic,
+    role_fields,
+)
 from .roles import is_true
 
 if TYPE_CHECKING:
@@ -19,11 +26,29 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
+    from .catalog import SignalSpec
     from .control import VehicleControl
     from .dispatch import Topic
     from .fleet import SignalState
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
+
+
+def control_descriptions[D: SmartcarEntityDescription, R: ControlRole](
+    description: Callable[..., D],
+    kind: type[R],
+    extra: Callable[[SignalSpec, R], dict[str, Any]] = lambda _spec, _role: {},
+) -> dict[Topic, tuple[D, ...]]:
+    """A platform's descriptions of the catalog's controls of one ``kind``, by topic.
+
+    ``extra`` adds the fields a platform takes from the control (a number's range).
+    """
+    return index_by_topic(
+        description(**role_fields(spec, role), **extra(spec, role))
+        for spec in SIGNALS
+        for role in spec.controls
+        if isinstance(role, kind)
+    )
 
 
 def async_add_control_entities[D: SmartcarEntityDescription](

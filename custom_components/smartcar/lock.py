@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
 
-from .catalog import SIGNALS
-from .control_entity import ControlEntity, async_add_control_entities
-from .entity import SmartcarEntityDescription, index_by_topic, role_fields
+from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .entity import SmartcarEntityDescription
 from .roles import LockControl
 
 if TYPE_CHECKING:
@@ -27,13 +26,7 @@ class SmartcarLockEntityDescription(LockEntityDescription, SmartcarEntityDescrip
     """A lock of a catalog control."""
 
 
-LOCKS = tuple(
-    SmartcarLockEntityDescription(**role_fields(spec, role))
-    for spec in SIGNALS
-    for role in spec.controls
-    if isinstance(role, LockControl)
-)
-BY_TOPIC = index_by_topic(LOCKS)
+BY_TOPIC = control_descriptions(SmartcarLockEntityDescription, LockControl)
 
 
 async def async_setup_entry(

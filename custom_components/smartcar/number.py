@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.number import NumberEntity, NumberEntityDescription
 from homeassistant.exceptions import ServiceValidationError
 
-from .catalog import SIGNALS
 from .const import DOMAIN
-from .control_entity import ControlEntity, async_add_control_entities
-from .entity import SmartcarEntityDescription, index_by_topic, role_fields
+from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .entity import SmartcarEntityDescription
 from .roles import NumberControl
 
 if TYPE_CHECKING:
@@ -32,24 +31,17 @@ class SmartcarNumberEntityDescription(NumberEntityDescription, SmartcarEntityDes
     """A number of a catalog control."""
 
 
-def _description(spec: SignalSpec, role: NumberControl) -> SmartcarNumberEntityDescription:
-    """A catalog control as Home Assistant's number: whole steps of the command's range."""
-    return SmartcarNumberEntityDescription(
-        **role_fields(spec, role),
-        native_min_value=role.values[0],
-        native_max_value=role.values[-1],
-        native_step=role.values.step,
-        native_unit_of_measurement=spec.unit or None,
-    )
+def _range(spec: SignalSpec, role: NumberControl) -> dict[str, Any]:
+    """Whole steps of the command's range, in the signal's unit."""
+    return {
+        "native_min_value": role.values[0],
+        "native_max_value": role.values[-1],
+        "native_step": role.values.step,
+        "native_unit_of_measurement": spec.unit or None,
+    }
 
 
-NUMBERS = tuple(
-    _description(spec, role)
-    for spec in SIGNALS
-    for role in spec.controls
-    if isinstance(role, NumberControl)
-)
-BY_TOPIC = index_by_topic(NUMBERS)
+BY_TOPIC = control_descriptions(SmartcarNumberEntityDescription, NumberControl, _range)
 
 
 async def async_setup_entry(

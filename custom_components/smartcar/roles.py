@@ -119,52 +119,49 @@ type SensorRole = Number | Choice | Text | Moment
 
 
 @dataclass(frozen=True, slots=True)
-class LockControl(Role):
-    """A lock entity: the read value is true when locked; ``lock`` and ``unlock`` act.
+class Control(Role):
+    """An entity that also acts on the car with Smartcar's commands.
 
-    ``replaces`` is the key of the signal's read-only entity that this one stands in for
-    where it is offered (the ``lock`` binary sensor), so that the user sees one entity.
+    ``replaces`` is the key of the signal's read-only entity this one stands in for where
+    it is offered (the ``lock`` binary sensor for the lock), so that the user sees one.
     """
 
-    lock: VehicleCommand
-    unlock: VehicleCommand
     replaces: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _TwoWay(Control):
+    """A control of a true-or-false value: one command makes it true, the other false."""
+
+    make_true: VehicleCommand
+    make_false: VehicleCommand
 
     @property
     def commands(self) -> tuple[VehicleCommand, ...]:
         """Every command the entity sends."""
-        return (self.lock, self.unlock)
+        return (self.make_true, self.make_false)
 
     def command(self, target: Any) -> VehicleCommand:
-        """The command that brings the car to ``target`` (locked or not)."""
-        return self.lock if target else self.unlock
+        """The command that brings the car to ``target``."""
+        return self.make_true if target else self.make_false
 
 
 @dataclass(frozen=True, slots=True)
-class SwitchControl(Role):
-    """A switch entity: the read value is true when on; ``turn_on`` and ``turn_off`` act."""
-
-    turn_on: VehicleCommand
-    turn_off: VehicleCommand
-    replaces: str | None = field(default=None, kw_only=True)
-
-    @property
-    def commands(self) -> tuple[VehicleCommand, ...]:
-        """Every command the entity sends."""
-        return (self.turn_on, self.turn_off)
-
-    def command(self, target: Any) -> VehicleCommand:
-        """The command that brings the car to ``target`` (on or off)."""
-        return self.turn_on if target else self.turn_off
+class LockControl(_TwoWay):
+    """A lock entity: true is locked; the commands lock and unlock."""
 
 
 @dataclass(frozen=True, slots=True)
-class NumberControl(Role):
+class SwitchControl(_TwoWay):
+    """A switch entity: true is on; the commands turn it on and off."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberControl(Control):
     """A number entity: the read number, which ``set_to`` sets to a whole value of ``values``."""
 
     set_to: VehicleCommand
     values: range
-    replaces: str | None = field(default=None, kw_only=True)
 
     @property
     def commands(self) -> tuple[VehicleCommand, ...]:
@@ -210,7 +207,12 @@ def _open_positions(body: Body) -> frozenset[tuple[Any, Any]] | None:
     if not isinstance(values, list):
         return None
     flags = [
-        item for item in values if isinstance(item, dict) and isinstance(item.get("isOpen"), bool)
+        item
+        for item in values
+        if isinstance(item, dict)
+        and isinstance(item.get("isOpen"), bool)
+        # A place is a row and a column number: an item with a list there is no door.
+        and all(isinstance(item.get(axis), int | None) for axis in ("row", "column"))
     ]
     if not flags:
         return None

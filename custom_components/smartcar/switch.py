@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 
-from .catalog import SIGNALS
-from .control_entity import ControlEntity, async_add_control_entities
-from .entity import SmartcarEntityDescription, index_by_topic, role_fields
+from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .entity import SmartcarEntityDescription
 from .roles import SwitchControl
 
 if TYPE_CHECKING:
@@ -27,13 +26,7 @@ class SmartcarSwitchEntityDescription(SwitchEntityDescription, SmartcarEntityDes
     """A switch of a catalog control."""
 
 
-SWITCHES = tuple(
-    SmartcarSwitchEntityDescription(**role_fields(spec, role))
-    for spec in SIGNALS
-    for role in spec.controls
-    if isinstance(role, SwitchControl)
-)
-BY_TOPIC = index_by_topic(SWITCHES)
+BY_TOPIC = control_descriptions(SmartcarSwitchEntityDescription, SwitchControl)
 
 
 async def async_setup_entry(

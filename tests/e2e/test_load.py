@@ -254,9 +254,16 @@ def check_after_kill(
     entities: dict[str, dict[str, str]],
     killed_at: float,
 ) -> None:
-    """Each vehicle shows a report sent, none older than the newest acknowledged in time."""
+    """Each vehicle shows a report sent, none older than the newest acknowledged in time.
+
+    In time: since the last restart, SAVED_WITHIN seconds before this kill or earlier; or
+    what the vehicle came back with from the kill before.
+    """
     for vehicle_id in {d.vehicle_id for d in load.deliveries}:
-        floor = load.newest(vehicle_id, acknowledged=(-math.inf, killed_at - SAVED_WITHIN))
+        floor = max(
+            load.restored.get(vehicle_id, -1),
+            load.newest(vehicle_id, acknowledged=(load.restarted_at, killed_at - SAVED_WITHIN)),
+        )
         sent = {d.step for d in load.deliveries if d.vehicle_id == vehicle_id}
         shown = shown_steps(states, entities, vehicle_id)
         if shown["odometer"] is not None:
@@ -299,9 +306,11 @@ async def stream_with_kills(
             load.restarted_at = time.monotonic()
             gate.set()
 
-    killer = asyncio.create_task(kill_and_check())
-    unanswered = await send(session, live.webhook_url, load, load.deliveries, gate)
-    await killer
+    # A failed check ends the stream too (the gate would stay closed for good).
+    async with asyncio.TaskGroup() as group:
+        group.create_task(kill_and_check())
+        stream = group.create_task(send(session, live.webhook_url, load, load.deliveries, gate))
+    unanswered = stream.result()
     # Smartcar retries what got no answer (for about 3 minutes): sent again, at once.
     for delivery in unanswered:
         delivery.at = 0.0
