@@ -10,8 +10,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr
 
-from custom_components.smartcar.const import DOMAIN, EVENT_DELIVERY
+from custom_components.smartcar.const import EVENT_DELIVERY
 
 from .conftest import ICE_ID, make_state, vehicle_device
 from .smartcar_car import READ, FakeCar
@@ -29,14 +30,12 @@ async def press(hass: HomeAssistant, entity_id: str = REFRESH) -> None:
 async def test_a_listed_vehicle_is_read_before_it_delivers(
     hass: HomeAssistant, car: FakeCar, controls: MockConfigEntry
 ) -> None:
-    """No entity yet: refreshing its device brings them, and the device keeps its make."""
-    assert hass.states.get(REFRESH) is None  # it comes with the vehicle's other entities
-    device_id = vehicle_device(hass, car.vehicle_id).id
-    await hass.services.async_call(DOMAIN, "refresh", {"device_id": device_id}, blocking=True)
+    """The button exists from setup; a press brings the entities, the device keeps its make."""
+    assert hass.states.get(BATTERY) is None
+    await press(hass)
     assert car.reads == ["all"]
     assert hass.states.get(BATTERY).state == "63"
     assert hass.states.get("lock.kia_ev6_lock").state == "locked"
-    assert hass.states.get(REFRESH) is not None
     device = vehicle_device(hass, car.vehicle_id)
     assert (device.manufacturer, device.model, device.name) == ("Kia", "EV6", "Kia EV6")
     assert [(record.kind, record.result) for record in controls.runtime_data.control.log] == [
@@ -44,20 +43,13 @@ async def test_a_listed_vehicle_is_read_before_it_delivers(
     ]
 
 
-async def test_a_vehicle_gets_its_button_with_its_first_delivery(
-    hass: HomeAssistant, car: FakeCar, deliver: Any
+async def test_a_vehicle_that_delivers_gets_a_button(
+    hass: HomeAssistant, car: FakeCar, deliver: Any, device_registry: dr.DeviceRegistry
 ) -> None:
-    """Each vehicle that delivers (listed or not) has one refresh button."""
+    """A vehicle the entry did not list, once it delivers: its own refresh button."""
     await deliver(make_state({SOC: {"value": 40}}, vehicle_id=ICE_ID, make="TOYOTA"))
-    await deliver(
-        make_state({"odometer-traveleddistance": {"value": 9}}, vehicle_id=ICE_ID, event_id="2")
-    )
-    assert hass.states.async_entity_ids("button") == ["button.toyota_ev6_refresh"]
-    await deliver(car.delivery())
-    assert sorted(hass.states.async_entity_ids("button")) == [
-        REFRESH,
-        "button.toyota_ev6_refresh",
-    ]
+    assert hass.states.get("button.toyota_ev6_refresh") is not None
+    assert len(hass.states.async_entity_ids("button")) == 2
 
 
 async def test_a_refresh_orders_and_writes_like_a_delivery(
@@ -112,18 +104,15 @@ async def test_a_car_smartcar_holds_nothing_of(
 ) -> None:
     """Never subscribed, Smartcar answers no signals: nothing changes, nothing fails."""
     car.bodies.clear()
-    await hass.services.async_call(
-        DOMAIN, "refresh", {"device_id": vehicle_device(hass, car.vehicle_id).id}, blocking=True
-    )
+    await press(hass)
     assert hass.states.get(BATTERY) is None
     assert controls.runtime_data.control.log[-1].result == "no_signals"
 
 
 async def test_a_failed_refresh_says_why(
-    hass: HomeAssistant, car: FakeCar, deliver: Any, controls: MockConfigEntry
+    hass: HomeAssistant, car: FakeCar, controls: MockConfigEntry
 ) -> None:
     """A read Smartcar refuses is a translated error with Smartcar's message."""
-    await deliver(car.delivery())
     body = {
         "type": "CONNECTED_SERVICES_ACCOUNT",
         "code": "SUBSCRIPTION",

@@ -227,7 +227,7 @@ async def test_a_read_refused_for_a_permission_says_to_grant_access(
     """A read needs no one permission: the message asks to grant access again."""
     car.fail(READ, 403, json=error_body("PERMISSION", None, 403))
     with pytest.raises(ServiceValidationError) as refused:
-        await refresh(hass, device_id=vehicle_device(hass, EV_ID).id)
+        await refresh(hass, entity_id="button.kia_ev6_refresh")
     assert refused.value.translation_key == "permission_refused"
 
 
@@ -252,7 +252,7 @@ async def test_calls_are_refused_before_the_plan_limit(
     }
     await _set_up(hass, control_entry)
     with pytest.raises(HomeAssistantError) as refused:
-        await refresh(hass, device_id=vehicle_device(hass, EV_ID).id)
+        await refresh(hass, entity_id="button.kia_ev6_refresh")
     assert str(refused.value) == (
         "500 of the 500 Smartcar API calls this month are used for Kia EV6: Home Assistant "
         "sends no more until 2027-01-01 00:00 UTC, when the count starts again. Deliveries "

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Final
 from homeassistant.components.button import ButtonEntity
 from homeassistant.core import callback
 
-from .dispatch import VehicleTopic
+from .account import listed_vehicles
 from .entity import VehicleEntity
 
 if TYPE_CHECKING:
@@ -32,22 +32,26 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a refresh button for each vehicle of a Connect entry, with its other entities.
-
-    A vehicle listed but not yet delivered has no entity yet: the ``smartcar.refresh``
-    action on its device reads it.
-    """
+    """Add a refresh button for each vehicle of a Connect entry, listed or delivering."""
     runtime = entry.runtime_data
     control = runtime.control
     if control is None:
         return  # not a Connect entry on API v3: nothing to read through the API
+    added: set[str] = set()
 
     @callback
-    def add(vehicle: Vehicle, topics: Collection[Topic]) -> None:
-        if VehicleTopic.DELIVERY in topics:  # the vehicle itself is new
-            async_add_entities([RefreshButton(runtime, control, vehicle.id)])
+    def add(vehicle_ids: Collection[str]) -> None:
+        new = [vehicle_id for vehicle_id in vehicle_ids if vehicle_id not in added]
+        added.update(new)
+        async_add_entities(RefreshButton(runtime, control, vehicle_id) for vehicle_id in new)
 
-    entry.async_on_unload(runtime.async_listen_new_topics(add))
+    add([vehicle.id for vehicle in listed_vehicles(entry)])
+
+    @callback
+    def add_delivering(vehicle: Vehicle, topics: Collection[Topic]) -> None:
+        add([vehicle.id])
+
+    entry.async_on_unload(runtime.async_listen_new_topics(add_delivering))
 
 
 class RefreshButton(VehicleEntity, ButtonEntity):
