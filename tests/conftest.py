@@ -28,7 +28,7 @@ from homeassistant.setup import async_setup_component
 import custom_components  # noqa: F401
 from custom_components.smartcar import PLATFORMS
 from custom_components.smartcar.const import CONF_MANAGEMENT_TOKEN, DOMAIN
-from custom_components.smartcar.protocol import smartcar_hmac
+from custom_components.smartcar.signatures import smartcar_hmac
 from custom_components.smartcar.unique_ids import webhook_unique_id
 
 from .deprecations import reports_deprecation

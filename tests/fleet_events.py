@@ -12,15 +12,14 @@ from typing import Any
 
 import orjson
 
+from custom_components.smartcar.json_body import JSONObject, load_object
 from custom_components.smartcar.protocol import (
-    JSONObject,
     SignalError,
     Trigger,
     VehicleError,
     VehicleErrorItem,
     VehicleInfo,
     VehicleState,
-    load_object,
     parse_event,
     read_signal,
 )

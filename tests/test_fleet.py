@@ -12,12 +12,9 @@ from typing import Any
 import pytest
 
 from custom_components.smartcar.fleet import SEEN_EVENTS_LIMIT, Fleet, SignalState, Vehicle
-from custom_components.smartcar.protocol import (
-    VehicleInfo,
-    VehicleState,
-    load_object,
-    ordering_time,
-)
+from custom_components.smartcar.json_body import load_object
+from custom_components.smartcar.protocol import VehicleInfo, VehicleState
+from custom_components.smartcar.timestamps import ordering_time
 from custom_components.smartcar.vehicle_errors import TRANSIENT_ERRORS
 
 from .fleet_events import (

@@ -1,4 +1,4 @@
-"""Unit tests for the pure wire-protocol module: signatures, VERIFY and event parsing.
+"""Unit tests for the pure envelope reading (protocol.py) and body decoding (json_body.py).
 
 Everything here runs without Home Assistant. The fixture files are the invented examples of
 PROTOCOL.md section 14; the small payloads built below cover each wire variant that
@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import time
 from typing import Any
 
-import orjson
 import pytest
 
+from custom_components.smartcar.json_body import ProtocolError, load_object
 from custom_components.smartcar.protocol import (
     FIRST_DELIVERY,
-    FUTURE_TOLERANCE_MS,
-    MAX_CHALLENGE_LENGTH,
-    SIGNATURE_HEADER,
     Event,
-    ProtocolError,
     Signal,
     SignalError,
     Trigger,
@@ -29,29 +24,20 @@ from custom_components.smartcar.protocol import (
     VehicleError,
     VehicleInfo,
     VehicleState,
-    load_object,
-    ordering_time,
     parse_event,
-    parse_timestamp,
-    parse_verify,
     read_signal,
     signal_code,
-    signature_matches,
-    smartcar_hmac,
-    verify_answer,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-VECTORS: dict[str, Any] = json.loads((FIXTURES / "signatures.json").read_bytes())
-TOKEN: str = VECTORS["application_management_token"]
-PAYLOAD_VECTORS: dict[str, dict[str, Any]] = VECTORS["payload_signatures"]
-PAYLOAD_FILES = sorted(PAYLOAD_VECTORS)
+PAYLOAD_FILES = sorted(
+    path.name for path in FIXTURES.glob("*.json") if path.name != "signatures.json"
+)
 VEHICLE_ID = "9d2c4e6a-1b3f-4c5d-8e7f-6a5b4c3d2e1f"
 ICE_ID = "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"
 ISO_DELIVERED = "2025-12-29T08:15:02.117Z"
 ISO_DELIVERED_MS = 1766996102117
 NOW = 1_767_000_000_000
-TOLERANCE = FUTURE_TOLERANCE_MS
 
 
 def raw(name: str) -> bytes:
@@ -59,19 +45,9 @@ def raw(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def compact(document: Any) -> bytes:
-    """JavaScript's ``JSON.stringify`` output for a parsed document."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def parse(document: Any) -> Event:
     """Parse a document as the webhook does: from its JSON bytes."""
     return parse_event(load_object(json.dumps(document).encode()))
-
-
-def verify_of(document: Any) -> str | None:
-    """The challenge of the VERIFY request a document's JSON bytes carry, if any."""
-    return parse_verify(load_object(json.dumps(document).encode()))
 
 
 def envelope(
@@ -125,100 +101,12 @@ def error_with(*items: Any) -> VehicleError:
     return event
 
 
-def verify_document(challenge: Any) -> dict[str, Any]:
-    """A current (v4.0) VERIFY request with the given challenge."""
-    return {"eventId": "v", "eventType": "VERIFY", "data": {"challenge": challenge}}
-
-
-# --- Fixture files and their signature vectors -------------------------------------------
-
-
-def test_every_payload_fixture_has_a_signature_vector() -> None:
-    on_disk = {path.name for path in FIXTURES.glob("*.json")} - {"signatures.json"}
-    assert on_disk == set(PAYLOAD_VECTORS)
+# --- Fixture files ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", PAYLOAD_FILES)
 def test_fixture_body_loads_with_everything_an_event_reads(name: str) -> None:
     assert load_object(raw(name)) == json.loads(raw(name))
-
-
-@pytest.mark.parametrize("name", PAYLOAD_FILES)
-def test_signature_over_exact_file_bytes_matches_vector(name: str) -> None:
-    body = raw(name)
-    vector = PAYLOAD_VECTORS[name]
-    assert len(body) == vector["file_bytes_length"]
-    assert smartcar_hmac(TOKEN, body) == vector["sc_signature_for_file_bytes"]
-    assert signature_matches(TOKEN, body, vector["sc_signature_for_file_bytes"])
-
-
-@pytest.mark.parametrize("name", PAYLOAD_FILES)
-def test_compact_json_vector_does_not_sign_the_file_bytes(name: str) -> None:
-    body = raw(name)
-    vector = PAYLOAD_VECTORS[name]
-    assert not signature_matches(TOKEN, body, vector["sc_signature_for_compact_json"])
-    # The compact vector is the signature of JSON.stringify's output, and only of that.
-    recompacted = compact(json.loads(body))
-    assert len(recompacted) == vector["compact_json_length"]
-    assert signature_matches(TOKEN, recompacted, vector["sc_signature_for_compact_json"])
-
-
-@pytest.mark.parametrize("name", PAYLOAD_FILES)
-@pytest.mark.parametrize(
-    "reserialise",
-    [
-        pytest.param(compact, id="compact"),
-        pytest.param(orjson.dumps, id="orjson"),
-        pytest.param(lambda doc: json.dumps(doc).encode(), id="json-dumps-defaults"),
-        pytest.param(lambda doc: json.dumps(doc, indent=2).encode(), id="json-indent"),
-    ],
-)
-def test_reserialised_json_breaks_the_wire_signature(name: str, reserialise: Any) -> None:
-    body = raw(name)
-    again = reserialise(json.loads(body))
-    assert again != body
-    assert not signature_matches(TOKEN, again, PAYLOAD_VECTORS[name]["sc_signature_for_file_bytes"])
-
-
-def test_signature_from_another_token_is_refused() -> None:
-    body = raw("vehicle_state_ice.json")
-    assert not signature_matches(
-        "another-token",
-        body,
-        PAYLOAD_VECTORS["vehicle_state_ice.json"]["sc_signature_for_file_bytes"],
-    )
-
-
-def test_one_changed_byte_breaks_the_signature() -> None:
-    body = raw("vehicle_state_ev_signal_update.json")
-    tampered = body.replace(b'"value": 63', b'"value": 64', 1)
-    assert tampered != body
-    signature = PAYLOAD_VECTORS["vehicle_state_ev_signal_update.json"][
-        "sc_signature_for_file_bytes"
-    ]
-    assert not signature_matches(TOKEN, tampered, signature)
-
-
-@pytest.mark.parametrize("name", ["verify.json", "verify_legacy_v2.json"])
-def test_verify_answer_for_fixture_equals_vector(name: str) -> None:
-    challenge = parse_verify(load_object(raw(name)))
-    assert challenge == VECTORS["verify_challenge"]["challenge"]
-    assert verify_answer(TOKEN, challenge) == VECTORS["verify_challenge"]["expected_response_body"]
-
-
-def test_verify_answer_is_lowercase_hex_of_64_characters() -> None:
-    answer = verify_answer(TOKEN, "abc")["challenge"]
-    assert len(answer) == 64
-    assert answer == answer.lower()
-    int(answer, 16)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [name for name in PAYLOAD_FILES if not name.startswith("verify")],
-)
-def test_delivery_fixtures_are_not_verify_requests(name: str) -> None:
-    assert parse_verify(load_object(raw(name))) is None
 
 
 def test_ev_fixture_in_observed_wire_shape() -> None:
@@ -323,69 +211,6 @@ def test_vehicle_error_resolved_fixture() -> None:
     assert item.signals == ("location-preciselocation",)
 
 
-# --- Signatures ------------------------------------------------------------------------
-
-
-def test_signature_header_name() -> None:
-    assert SIGNATURE_HEADER == "SC-Signature"
-
-
-@pytest.mark.parametrize(
-    "decorate",
-    [
-        pytest.param(lambda sig: sig, id="as-is"),
-        pytest.param(lambda sig: f"  {sig}  ", id="spaces"),
-        pytest.param(lambda sig: f"\t{sig}\r\n", id="tabs-and-newline"),
-        pytest.param(str.upper, id="upper-case-hex"),
-        pytest.param(lambda sig: f" {sig.upper()}\n", id="upper-case-with-spaces"),
-    ],
-)
-def test_signature_header_is_trimmed_and_case_insensitive(decorate: Any) -> None:
-    body = b'{"eventType":"VEHICLE_STATE"}'
-    assert signature_matches(TOKEN, body, decorate(smartcar_hmac(TOKEN, body)))
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        pytest.param(None, id="missing"),
-        pytest.param("", id="empty"),
-        pytest.param("   ", id="blank"),
-        pytest.param("0" * 64, id="zeros"),
-        pytest.param("not-hex", id="not-hex"),
-        pytest.param("é" * 64, id="non-ascii"),
-        pytest.param("sha256=", id="prefix-only"),
-    ],
-)
-def test_bad_or_missing_signature_header_fails(header: str | None) -> None:
-    assert not signature_matches(TOKEN, b"{}", header)
-
-
-def test_non_ascii_header_as_decoded_by_aiohttp_fails_without_raising() -> None:
-    # aiohttp decodes header bytes as UTF-8 with surrogateescape.
-    header = b"\xff\xfe".decode("utf-8", "surrogateescape") + "a" * 62
-    assert not signature_matches(TOKEN, b"{}", header)
-
-
-def test_signature_with_algorithm_prefix_is_not_accepted() -> None:
-    body = b"{}"
-    assert not signature_matches(TOKEN, body, f"sha256={smartcar_hmac(TOKEN, body)}")
-
-
-def test_truncated_signature_fails() -> None:
-    body = b"{}"
-    assert not signature_matches(TOKEN, body, smartcar_hmac(TOKEN, body)[:-1])
-
-
-def test_hmac_is_keyed_with_the_token_not_the_message() -> None:
-    # The third-party Rust crate swaps key and message; the official SDKs do not.
-    assert smartcar_hmac("key", b"message") != smartcar_hmac("message", b"key")
-    assert (
-        smartcar_hmac("key", b"The quick brown fox jumps over the lazy dog")
-        == "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-    )
-
-
 # --- Bodies ----------------------------------------------------------------------------
 
 
@@ -411,110 +236,6 @@ def test_load_object_refuses_anything_but_an_object(body: bytes, reason: str) ->
 
 def test_protocol_error_is_a_value_error() -> None:
     assert issubclass(ProtocolError, ValueError)
-
-
-# --- VERIFY ----------------------------------------------------------------------------
-
-
-def test_current_verify_with_iso_delivered_at() -> None:
-    document = verify_document("abc123")
-    document["meta"] = {"deliveredAt": ISO_DELIVERED}
-    assert verify_of(document) == "abc123"
-
-
-@pytest.mark.parametrize("event_name", ["verify", "VERIFY", "Verify"])
-def test_legacy_v2_verify(event_name: str) -> None:
-    document = {"version": "2.0", "eventName": event_name, "payload": {"challenge": "abc"}}
-    assert verify_of(document) == "abc"
-
-
-def test_legacy_verify_reads_only_the_payload_challenge() -> None:
-    document = {"eventName": "verify", "data": {"challenge": "abc"}}
-    with pytest.raises(ProtocolError, match="without a challenge"):
-        verify_of(document)
-
-
-@pytest.mark.parametrize(
-    "document",
-    [
-        pytest.param({}, id="empty"),
-        pytest.param({"eventType": "VEHICLE_STATE"}, id="state"),
-        pytest.param({"eventType": "verify", "data": {"challenge": "x"}}, id="lowercase-type"),
-        pytest.param({"eventName": "vehicle_state"}, id="legacy-other"),
-        pytest.param({"eventName": None}, id="legacy-null"),
-    ],
-)
-def test_non_verify_documents_are_not_verify(document: dict[str, Any]) -> None:
-    assert verify_of(document) is None
-
-
-def test_challenge_of_exactly_the_limit_is_answered() -> None:
-    challenge = "a" * MAX_CHALLENGE_LENGTH
-    assert MAX_CHALLENGE_LENGTH == 256
-    assert verify_of(verify_document(challenge)) == challenge
-
-
-@pytest.mark.parametrize(
-    "challenge",
-    [
-        "k3Jq9ZtR2wLm8xVb",
-        "with spaces and symbols !@#$%^&*()",
-        "ünïcödé",
-        "contains eventType without quotes",
-        "ends with {",
-        " leading space is fine",
-    ],
-)
-def test_plausible_challenges_are_answered(challenge: str) -> None:
-    assert verify_of(verify_document(challenge)) == challenge
-    assert verify_answer(TOKEN, challenge) == {
-        "challenge": smartcar_hmac(TOKEN, challenge.encode("utf-8"))
-    }
-
-
-@pytest.mark.parametrize(
-    ("challenge", "reason"),
-    [
-        pytest.param("a" * (MAX_CHALLENGE_LENGTH + 1), "challenge too long", id="too-long"),
-        pytest.param('{"eventType":"VEHICLE_STATE"}', "looks like a JSON", id="object"),
-        pytest.param("[1, 2]", "looks like a JSON", id="array"),
-        pytest.param('   {"a": 1}', "looks like a JSON", id="object-after-spaces"),
-        pytest.param('\n\t [{"a": 1}]', "looks like a JSON", id="array-after-whitespace"),
-        pytest.param('x "eventType": "VEHICLE_STATE"', "looks like a JSON", id="eventType"),
-        pytest.param(None, "without a challenge", id="null"),
-        pytest.param("", "without a challenge", id="empty"),
-        pytest.param(12345, "without a challenge", id="number"),
-        pytest.param(["a"], "without a challenge", id="list"),
-        pytest.param({"a": 1}, "without a challenge", id="object-value"),
-    ],
-)
-def test_dangerous_or_missing_challenges_are_refused(challenge: Any, reason: str) -> None:
-    with pytest.raises(ProtocolError, match=reason):
-        verify_of(verify_document(challenge))
-
-
-@pytest.mark.parametrize(
-    "document",
-    [
-        pytest.param({"eventType": "VERIFY"}, id="no-data"),
-        pytest.param({"eventType": "VERIFY", "data": "challenge"}, id="data-not-object"),
-        pytest.param({"eventType": "VERIFY", "data": {}}, id="data-empty"),
-        pytest.param({"eventName": "verify"}, id="legacy-no-payload"),
-        pytest.param({"eventName": "verify", "payload": {"challenge": 7}}, id="legacy-number"),
-    ],
-)
-def test_verify_without_a_usable_challenge_is_refused(document: dict[str, Any]) -> None:
-    with pytest.raises(ProtocolError, match="without a challenge"):
-        verify_of(document)
-
-
-def test_refused_forgery_would_have_been_a_valid_signature() -> None:
-    """The oracle guard matters: the answer to a JSON challenge signs that JSON."""
-    forged = b'{"eventType":"VEHICLE_STATE","data":{"vehicle":{"id":"x"}}}'
-    leaked = smartcar_hmac(TOKEN, forged)
-    assert signature_matches(TOKEN, forged, leaked)
-    with pytest.raises(ProtocolError):
-        verify_of(verify_document(forged.decode()))
 
 
 # --- Envelope --------------------------------------------------------------------------
@@ -626,57 +347,6 @@ def test_delivered_at_as_int_or_iso_string(delivered_at: Any, expected: int | No
     event = parse(envelope(meta={"deliveredAt": delivered_at}))
     assert isinstance(event, VehicleState)
     assert event.delivered_at == expected
-
-
-@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
-def test_naive_iso_timestamp_is_read_as_utc_whatever_the_host_zone(
-    zone: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TZ", zone)
-    time.tzset()
-    try:
-        assert parse_timestamp("2025-12-29T08:15:02.117") == ISO_DELIVERED_MS
-    finally:
-        monkeypatch.undo()
-        time.tzset()
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        # Before any connected car: unknown (these made entities fail before).
-        ("0001-01-01T00:00:00", None),
-        ("0001-01-01T00:00:00-12:00", None),
-        ("0001-01-01T00:00:00+14:00", None),  # before year 1 in UTC: no datetime at all
-        ("1999-12-31T23:59:59Z", None),
-        ("2000-01-01T00:00:00Z", 946684800000),
-        ("9999-12-31T23:59:59+14:00", 253402250399000),  # far ahead: see ordering_time
-        ("1970-01-01T00:00:00Z", None),  # zero is unknown, as for integers
-        ("2025-12-29", 1766966400000),
-        ("2025-02-30T00:00:00Z", None),
-    ],
-)
-def test_extreme_iso_timestamps_do_not_crash(value: str, expected: int | None) -> None:
-    assert parse_timestamp(value) == expected
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        pytest.param(-1_766_996_102_035, id="negative"),
-        pytest.param(1_766_996_102, id="seconds"),
-        pytest.param(1_766_996_102_035_000, id="microseconds"),
-        pytest.param(253_402_300_800_000, id="year-10000"),
-        pytest.param(10**30, id="beyond-64-bits"),
-        pytest.param(1e300, id="absurd-float"),
-        pytest.param(float("nan"), id="nan"),
-        pytest.param(float("inf"), id="infinity"),
-        pytest.param("10000-01-01T00:00:00Z", id="iso-year-10000"),
-    ],
-)
-def test_times_outside_reason_are_unknown(value: object) -> None:
-    """Times no car reports are unknown: entities show none, ordering ignores them."""
-    assert parse_timestamp(value) is None
 
 
 @pytest.mark.parametrize(
@@ -1020,27 +690,6 @@ def test_signal_code_from_group_and_name_when_code_missing() -> None:
 
 def test_signal_code_is_lowercased() -> None:
     assert only_signal({"code": "Charge-IsCharging", "body": {}}).code == "charge-ischarging"
-
-
-@pytest.mark.parametrize(
-    ("oem", "retrieved", "delivered", "expected"),
-    [
-        pytest.param(3, 2, 1, 3, id="oem-first"),
-        pytest.param(None, 2, 1, 2, id="then-retrieved"),
-        pytest.param(None, None, 1, 1, id="then-delivered"),
-        pytest.param(None, None, None, 0, id="nothing"),
-        pytest.param(1, 5, 9, 1, id="oem-even-if-older"),
-        pytest.param(NOW + TOLERANCE, 2, 1, NOW + TOLERANCE, id="oem-a-little-ahead"),
-        pytest.param(NOW + TOLERANCE + 1, 2, 1, 2, id="oem-far-ahead-then-retrieved"),
-        pytest.param(NOW + 10**12, NOW + 10**12, 1, 1, id="both-far-ahead-then-delivered"),
-        pytest.param(NOW + 10**12, None, NOW + 10**12, 0, id="all-far-ahead"),
-    ],
-)
-def test_ordering_time(
-    oem: int | None, retrieved: int | None, delivered: int | None, expected: int
-) -> None:
-    """The car maker's time first; a time far in the future orders nothing."""
-    assert ordering_time(oem, retrieved, delivered, NOW) == expected
 
 
 def test_signal_code_helper() -> None:

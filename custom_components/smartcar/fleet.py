@@ -11,8 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .json_body import JSONObject
 from .protocol import (
-    JSONObject,
     Signal,
     SignalError,
     VehicleError,
@@ -20,11 +20,11 @@ from .protocol import (
     VehicleInfo,
     VehicleState,
     holdable,
-    ordering_time,
     read_signal,
     recorded_at,
     signal_failed,
 )
+from .timestamps import ordering_time
 from .vehicle_errors import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:

@@ -1,38 +1,25 @@
-"""Smartcar's webhook wire protocol: signatures, VERIFY answers and event parsing.
+"""Smartcar's delivery envelope: a decoded body read into a typed, immutable event.
 
 Plain Python with no Home Assistant imports, so every rule here is tested on its own.
-The parser is deliberately tolerant: Smartcar's documentation and its live traffic disagree
-on where triggers live, which timestamp names are used and whether ``status`` is present
-(PROTOCOL.md sections 4-6), so every variant seen anywhere is accepted. Unknown fields are
-ignored and unknown signals are kept; nothing unexpected is fatal except a body that is not
-a JSON object. A body is decoded once, into plain Python objects (msgspec, untyped: integers
-of any size stay exact), and read tolerantly from there.
+The reading is deliberately tolerant: Smartcar's documentation and its live traffic
+disagree on where triggers live, which timestamp names are used and whether ``status`` is
+present (PROTOCOL.md sections 4-6), so every variant seen anywhere is accepted. Unknown
+fields are ignored and unknown signals are kept; nothing unexpected is fatal except a body
+that is not a JSON object (json_body.py) or an event without a vehicle. Signatures and the
+VERIFY answer are signatures.py's; times and their ordering rule are timestamps.py's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-import hashlib
-import hmac
-import math
 from typing import Any, Final
 
-import msgspec
+from .json_body import JSONObject, ProtocolError, as_object
+from .timestamps import parse_timestamp
 
-SIGNATURE_HEADER: Final = "SC-Signature"
-MAX_CHALLENGE_LENGTH: Final = 256
 FIRST_DELIVERY: Final = "FIRST_DELIVERY"
 # A signal's status in error; a successful one says SUCCESS, or nothing (live deliveries).
 _FAILED: Final = ("ERROR", "UNAVAILABLE")
-# Times outside reason are unknown: none before 2000 (no connected car reported earlier;
-# a time in seconds, read as milliseconds, falls here), none after 9999 (a time in
-# microseconds falls there; Python's datetime ends with that year).
-EARLIEST_TIME_MS: Final = 946_684_800_000
-LATEST_TIME_MS: Final = 253_402_300_799_000
-# A car's clock may run a little ahead; a time further ahead than this orders nothing: it
-# would make every later real value look older, and hide it, for good.
-FUTURE_TOLERANCE_MS: Final = 10 * 60 * 1000
 # What Home Assistant's JSON (orjson) can write, in storage and in /api/states: integers of
 # 64 bits (signed or not) and nesting of 255 levels. A Smartcar body nests 3 levels deep.
 _INT_RANGE: Final = range(-(2**63), 2**64)
@@ -42,41 +29,6 @@ _MODEL_YEARS: Final = range(1900, 2200)
 # Home Assistant's limit for a state, kept for every text the integration shows or names
 # a vehicle with.
 MAX_TEXT_LENGTH: Final = 255
-
-type JSONObject = dict[str, Any]
-
-
-class ProtocolError(ValueError):
-    """A request body that cannot be a Smartcar event; ``reason`` is safe to show."""
-
-    def __init__(self, reason: str) -> None:
-        """Keep the short, data-free reason for the answer and diagnostics."""
-        super().__init__(reason)
-        self.reason = reason
-
-
-# --- Signatures ------------------------------------------------------------------------
-
-
-def smartcar_hmac(token: str, message: bytes) -> str:
-    """HMAC-SHA256 of ``message`` keyed with the Application Management Token, as hex."""
-    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
-
-
-def signature_matches(token: str, body: bytes, header: str | None) -> bool:
-    """Check ``SC-Signature`` against the raw body bytes, in constant time.
-
-    The body is hashed exactly as received: re-serialised JSON never matches the wire bytes.
-    A header with non-ASCII characters cannot be a hex digest and fails (``compare_digest``
-    would raise on it instead).
-    """
-    if not header:
-        return False
-    candidate = header.strip().lower()
-    if not candidate.isascii():
-        return False
-    expected = smartcar_hmac(token, body)
-    return hmac.compare_digest(expected, candidate)
 
 
 # --- Events ----------------------------------------------------------------------------
@@ -185,123 +137,15 @@ class UnknownEvent:
 type Event = VehicleState | VehicleError | UnknownEvent
 
 
-# --- Bodies ----------------------------------------------------------------------------
-
-_decode: Final = msgspec.json.Decoder().decode
-
-
-class _BeyondDouble:
-    """Stands for a JSON number no double can hold (``1e400``) in a body that has one."""
-
-
-_BEYOND_DOUBLE: Final = _BeyondDouble()
-
-
-def _float_or_beyond(text: str) -> float | _BeyondDouble:
-    number = float(text)
-    return number if math.isfinite(number) else _BEYOND_DOUBLE
-
-
-_decode_marking_beyond: Final = msgspec.json.Decoder(float_hook=_float_or_beyond).decode
-
-
-def load_object(body: bytes) -> JSONObject:
-    """Decode a request body that must be one JSON object, into plain Python objects.
-
-    Integers of any size are kept exactly. A number beyond a double's range makes the one
-    signal whose body holds it unreadable; anywhere else it makes the body no JSON.
-    """
-    try:
-        document = _decode(body)
-    except msgspec.ValidationError:
-        # The only valid JSON an untyped decode refuses: a number beyond a double's range,
-        # or an integer too long for Python to read.
-        document = _without_signals_beyond_double(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as err:
-        # msgspec reports bytes that are not UTF-8 inside a string as UnicodeDecodeError.
-        raise ProtocolError("body is not JSON") from err
-    except RecursionError as err:
-        raise ProtocolError("body nested too deeply") from err
-    if not isinstance(document, dict):
-        raise ProtocolError("body is not a JSON object")
-    return document
-
-
-def _without_signals_beyond_double(body: bytes) -> Any:
-    """The rare body with a number beyond a double's range, less the signals that hold one.
-
-    Decoded a second time, with such numbers marked: a signal whose body holds one is
-    dropped (the rest of the delivery is kept); one anywhere else refuses the body, as does
-    an integer too long to read.
-    """
-    try:
-        document = _decode_marking_beyond(body)
-    except msgspec.ValidationError as err:
-        raise ProtocolError("body is not JSON") from err
-    except RecursionError as err:
-        raise ProtocolError("body nested too deeply") from err
-    data = _obj(document.get("data")) if isinstance(document, dict) else {}
-    if isinstance(signals := data.get("signals"), list):
-        data["signals"] = [
-            item
-            for item in signals
-            if not (isinstance(item, dict) and _holds_beyond_double(item.get("body")))
-        ]
-    if _holds_beyond_double(document):
-        raise ProtocolError("body is not JSON")
-    return document
-
-
-def _holds_beyond_double(value: Any) -> bool:
-    pending = [value]  # a stack, not recursion: the body may nest as deep as it is long
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif item is _BEYOND_DOUBLE:
-            return True
-    return False
-
-
-def parse_verify(document: JSONObject) -> str | None:
-    """The challenge of a VERIFY request (current or legacy shape); ``None`` for any other.
-
-    Raises ProtocolError for a VERIFY whose challenge is missing, too long, or could be a
-    JSON document: the answer is an HMAC with the same key as delivery signatures, so
-    signing an attacker's JSON would forge a valid ``SC-Signature`` (PROTOCOL.md §2).
-    """
-    event_name = document.get("eventName")
-    if document.get("eventType") == "VERIFY":
-        challenge = _obj(document.get("data")).get("challenge")
-    elif isinstance(event_name, str) and event_name.lower() == "verify":
-        challenge = _obj(document.get("payload")).get("challenge")
-    else:
-        return None
-    if not isinstance(challenge, str) or not challenge:
-        raise ProtocolError("VERIFY without a challenge")
-    if len(challenge) > MAX_CHALLENGE_LENGTH:
-        raise ProtocolError("challenge too long")
-    if challenge.lstrip()[:1] in ("{", "[") or '"eventType"' in challenge:
-        raise ProtocolError("challenge looks like a JSON document")
-    return challenge
-
-
-def verify_answer(token: str, challenge: str) -> JSONObject:
-    """The JSON body that proves to Smartcar that this receiver holds the token."""
-    return {"challenge": smartcar_hmac(token, challenge.encode())}
-
-
 def parse_event(document: JSONObject) -> Event:
     """Turn a signed, non-VERIFY envelope into a typed event."""
     event_type = document.get("eventType")
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         return UnknownEvent()
     event_id = _text(document.get("eventId"))
-    meta = _obj(document.get("meta"))
+    meta = as_object(document.get("meta"))
     mode = _str(meta.get("mode"))
-    data = _obj(document.get("data"))
+    data = as_object(document.get("data"))
     vehicle = _vehicle(document, data)
     if event_type == "VEHICLE_ERROR":
         return VehicleError(
@@ -338,11 +182,11 @@ def read_signal(item: JSONObject) -> Signal | None:
     if code is None:
         return None
     body = item.get("body")
-    status = _obj(item.get("status"))
+    status = as_object(item.get("status"))
     error: SignalError | None = None
     failed = signal_failed(item)
     if failed or not isinstance(body, dict):
-        details = _obj(status.get("error"))
+        details = as_object(status.get("error"))
         # A missing body under status SUCCESS is unavailable, not an error of type "SUCCESS".
         error = SignalError(
             type=_str(details.get("type"))
@@ -369,56 +213,11 @@ def recorded_at(item: JSONObject) -> int | None:
 
 def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
     """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
-    meta = _obj(item.get("meta"))
+    meta = as_object(item.get("meta"))
     retrieved_at = meta.get("retrievedAt")
     if retrieved_at is None:
         retrieved_at = meta.get("fetchedAt")
     return recorded_at(item), parse_timestamp(retrieved_at)
-
-
-def ordering_time(
-    oem_updated_at: int | None, retrieved_at: int | None, delivered_at: int | None, now_ms: int
-) -> int:
-    """The time that orders values of one signal; 0 when none is known.
-
-    The car maker's time, else Smartcar's, else the delivery's: a value is never replaced
-    by one the car recorded earlier, whenever Smartcar fetched or delivered it. A time
-    further in the future than FUTURE_TOLERANCE_MS is not trusted, and the next one counts.
-    """
-    for moment in (oem_updated_at, retrieved_at, delivered_at):
-        if (trusted := trusted_time(moment, now_ms)) is not None:
-            return trusted
-    return 0
-
-
-def trusted_time(moment: int | None, now_ms: int) -> int | None:
-    """``moment`` unless it lies further in the future than FUTURE_TOLERANCE_MS."""
-    return moment if moment is not None and moment <= now_ms + FUTURE_TOLERANCE_MS else None
-
-
-def parse_timestamp(value: Any) -> int | None:
-    """Milliseconds since the epoch from an integer or an ISO-8601 string; else unknown.
-
-    An ISO string without an offset is read as UTC, never in the host's local time zone.
-    0 (seen on static attributes) and any time before 2000 or after 9999 are unknown.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        milliseconds = value  # the live shape
-    elif isinstance(value, float):
-        milliseconds = int(value) if math.isfinite(value) else 0
-    elif isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            milliseconds = int(parsed.timestamp() * 1000)
-        except (ValueError, OverflowError):  # no date, or year 1 less a day in UTC
-            return None
-    else:
-        return None
-    return milliseconds if EARLIEST_TIME_MS <= milliseconds <= LATEST_TIME_MS else None
 
 
 def holdable(value: Any) -> bool:
@@ -449,7 +248,7 @@ def signal_code(group: str, name: str) -> str:
 
 
 def _vehicle(document: JSONObject, data: JSONObject) -> VehicleInfo:
-    vehicle = _obj(data.get("vehicle"))
+    vehicle = as_object(data.get("vehicle"))
     vehicle_id = _str(vehicle.get("id")) or _str(document.get("vehicleId"))
     if not vehicle_id:
         raise ProtocolError("event without a vehicle id")
@@ -503,7 +302,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
         description=_str(item.get("description")),
         suggested_user_message=_str(item.get("suggestedUserMessage")),
         doc_url=_str(item.get("docURL")),
-        resolution=_str(_obj(item.get("resolution")).get("type")),
+        resolution=_str(as_object(item.get("resolution")).get("type")),
         signals=tuple(codes),
     )
 
@@ -524,10 +323,6 @@ def _dotted_code(value: str) -> str | None:
     if dot and group and name:
         return signal_code(group, name)
     return value.lower() or None
-
-
-def _obj(value: Any) -> JSONObject:
-    return value if isinstance(value, dict) else {}
 
 
 def _list(value: Any) -> list[Any]:

@@ -21,7 +21,8 @@ from .const import DOMAIN, LOGGER, SAVE_DELAY_SECONDS, STORAGE_VERSION
 from .fleet import Fleet, SignalState, Vehicle
 from .freshness import now_ms
 from .issues import STORAGE_LOST, async_set_issue, entry_issue_id
-from .protocol import SignalError, model_year, parse_timestamp, trusted_time
+from .protocol import SignalError, model_year
+from .timestamps import parse_timestamp, trusted_time
 from .vehicle_errors import as_dict, from_dict
 
 if TYPE_CHECKING:

@@ -19,18 +19,10 @@ import orjson
 from homeassistant.util import dt as dt_util
 
 from .const import LOGGER, MAX_BODY_BYTES
-from .protocol import (
-    SIGNATURE_HEADER,
-    ProtocolError,
-    VehicleError,
-    VehicleState,
-    load_object,
-    parse_event,
-    parse_verify,
-    signature_matches,
-    verify_answer,
-)
+from .json_body import ProtocolError, load_object
+from .protocol import VehicleError, VehicleState, parse_event
 from .runtime import Delivery
+from .signatures import SIGNATURE_HEADER, parse_verify, signature_matches, verify_answer
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

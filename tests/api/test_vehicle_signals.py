@@ -16,7 +16,8 @@ from custom_components.smartcar.api import (
 from custom_components.smartcar.api_transport import (
     PAGE_SIZE,
 )
-from custom_components.smartcar.protocol import VehicleState, load_object, parse_event, read_signal
+from custom_components.smartcar.json_body import load_object
+from custom_components.smartcar.protocol import VehicleState, parse_event, read_signal
 from tests.conftest import EV_ID
 from tests.smartcar_api import (
     USER_ID,

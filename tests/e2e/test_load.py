@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.smartcar.protocol import smartcar_hmac
+from custom_components.smartcar.signatures import smartcar_hmac
 from e2e import HomeAssistantServer, minimal_configuration, write_configuration
 
 from .conftest import EXTERNAL_URL, HEADER
