@@ -404,6 +404,25 @@ async def test_a_file_that_cannot_be_read_never_stops_the_entry(
     ]
 
 
+async def test_removing_the_entry_clears_its_storage_repair(
+    hass: HomeAssistant, config_entry: MockConfigEntry, storage_dir: Path
+) -> None:
+    """A removed entry leaves no "stored values lost" repair behind (before, it stayed)."""
+    (storage_dir / f"{DOMAIN}.{config_entry.entry_id}").write_bytes(_envelope(99, {}))
+    assert await async_setup_component(hass, "homeassistant", {})
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    issue_id = f"storage_lost_{config_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+
+    assert (await hass.config_entries.async_remove(config_entry.entry_id))[
+        "require_restart"
+    ] is False
+    await hass.async_block_till_done()
+    assert not ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+
+
 async def test_a_good_file_raises_no_repair(
     hass: HomeAssistant, config_entry: MockConfigEntry, storage_dir: Path
 ) -> None:

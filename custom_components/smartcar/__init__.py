@@ -28,6 +28,7 @@ from .issues import (
     CONNECT_V2,
     NO_PUBLIC_URL,
     SIGNATURE_FAILURES,
+    STORAGE_LOST,
     SWITCH_REMOVED_ENTITIES,
     entry_issue_id,
 )
@@ -118,7 +119,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
     """Unsubscribe the entry's vehicles; delete its cloudhook, stored data and repairs."""
     await async_unsubscribe(hass, entry, listed_vehicles(entry))
-    for kind in (CONNECT_V2, NO_PUBLIC_URL, SIGNATURE_FAILURES, SWITCH_REMOVED_ENTITIES):
+    for kind in (
+        CONNECT_V2,
+        NO_PUBLIC_URL,
+        SIGNATURE_FAILURES,
+        STORAGE_LOST,
+        SWITCH_REMOVED_ENTITIES,
+    ):
         ir.async_delete_issue(hass, DOMAIN, entry_issue_id(kind, entry.entry_id))
     await async_delete_cloudhooks(hass, entry)
     await fleet_store(hass, entry.entry_id).async_remove()
