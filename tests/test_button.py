@@ -72,10 +72,12 @@ async def test_a_refresh_orders_and_writes_like_a_delivery(
     await press(hass)
     assert hass.states.get(BATTERY).state == "70"
     assert hass.states.get("switch.kia_ev6_charging").state == "on"
-    # The press, the signal that changed, and its transition (charging started): no other.
+    # The press, the call it counted, the signal that changed, and its transition
+    # (charging started): no other.
     assert sorted(written) == [
         "button.kia_ev6_refresh",
         "event.kia_ev6_vehicle_event",
+        "sensor.kia_ev6_api_calls_this_month",
         "switch.kia_ev6_charging",
     ]
     assert hass.states.get("event.kia_ev6_vehicle_event").attributes["event_type"] == (

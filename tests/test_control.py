@@ -12,15 +12,20 @@ from typing import Any
 from aiohttp import ClientConnectionError
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
     get_diagnostics_for_device,
 )
 
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.api import CONTROL_SCOPES, DEFAULT_SCOPES
@@ -32,6 +37,7 @@ from .smartcar_api import USER_ID
 from .smartcar_car import COMMAND, READ, REQUEST_ID, FakeCar
 
 LOCK = "lock.kia_ev6_lock"
+API_CALLS = "sensor.kia_ev6_api_calls_this_month"
 CALLS_KEY = "smartcar.01JSMARTCARCONNECT00000000.api_calls"
 # The frozen "now" of these tests, and its month as the call count stores it.
 NOW = "2026-12-15T12:00:00+00:00"
@@ -96,6 +102,7 @@ async def test_webhook_only_vehicles_cannot_refresh(hass: HomeAssistant, post: P
     with pytest.raises(ServiceValidationError) as refused:
         await refresh(hass, device_id=vehicle_device(hass, EV_ID).id)
     assert str(refused.value).startswith("Smartcar only receives webhooks")
+    assert hass.states.get(API_CALLS) is None  # and it calls nothing
 
 
 # --- Every failure, explained -----------------------------------------------------------
@@ -298,6 +305,39 @@ async def test_the_call_count_survives_a_restart(
     assert diagnostics["api_calls"] == {
         EV_ID: {"used": 2, "limit": 500, "left": 498, "month_ends_at": "2027-01-01T00:00:00+00:00"}
     }
+
+
+async def test_the_api_calls_sensor_counts_each_call_of_the_month(
+    hass: HomeAssistant,
+    car: FakeCar,
+    deliver: Any,
+    controls: MockConfigEntry,
+    now: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A diagnostic total per vehicle: up with each call, kept across a restart, reset monthly."""
+    await deliver(car.delivery())
+    assert hass.states.get(API_CALLS).state == "0"
+    await unlock(hass)
+    state = hass.states.get(API_CALLS)
+    assert (state.state, state.attributes["state_class"], state.attributes["last_reset"]) == (
+        "1",
+        "total",
+        "2026-12-01T00:00:00+00:00",
+    )
+    assert entity_registry.async_get(API_CALLS).entity_category is EntityCategory.DIAGNOSTIC
+    await refresh(hass, entity_id=LOCK)
+    assert hass.states.get(API_CALLS).state == "2"
+    assert await hass.config_entries.async_reload(controls.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(API_CALLS).state == "2"
+    now.move_to("2026-12-31T23:59:00+00:00")
+    await deliver(car.delivery())  # reporting, so nothing else about the vehicle changes
+    now.move_to("2027-01-01T00:00:00+00:00")
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    state = hass.states.get(API_CALLS)
+    assert (state.state, state.attributes["last_reset"]) == ("0", "2027-01-01T00:00:00+00:00")
 
 
 # --- Diagnostics ------------------------------------------------------------------------

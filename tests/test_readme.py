@@ -8,6 +8,14 @@ import re
 
 import pytest
 
+from custom_components.smartcar.const import DOMAIN
+from custom_components.smartcar.control import (
+    CONFIRM_READ_AFTER,
+    PENDING_AT_MOST,
+    RATE_LIMIT_PAUSE,
+)
+from custom_components.smartcar.monthly_call_counter import DEFAULT_MONTHLY_CALL_LIMIT
+
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 STRINGS = json.loads(
@@ -22,10 +30,27 @@ def test_quick_start_is_two_commands() -> None:
     assert commands == ["scripts/develop", "scripts/test"]
 
 
+# The controls section the control issue proposes; until it is merged into the README,
+# its tests are expected to fail (strict: they must pass once it is in).
+CONTROLS_PENDING = pytest.mark.xfail(
+    "\n## Controls\n" not in README, reason="README: Controls section not merged", strict=True
+)
+
+
+# Entities of other platforms that the Controls section lists.
+CONTROL_SENSORS = {("sensor", "api_calls")}
+
+
+def _section(title: str) -> str:
+    return README.split(f"\n## {title}\n", 1)[-1].split("\n## ", 1)[0]
+
+
 @pytest.mark.parametrize(
     ("platform", "key"),
     [
-        (platform, key)
+        pytest.param(
+            platform, key, marks=CONTROLS_PENDING if (platform, key) in CONTROL_SENSORS else ()
+        )
         for platform in ("sensor", "binary_sensor", "device_tracker", "event")
         for key in STRINGS["entity"][platform]
     ],
@@ -34,6 +59,33 @@ def test_every_entity_is_documented(platform: str, key: str) -> None:
     """Each entity's name appears in a README table row."""
     name = STRINGS["entity"][platform][key]["name"]
     assert re.search(rf"^\| {re.escape(name)} \|", README, re.MULTILINE), name
+
+
+@pytest.mark.parametrize(
+    ("platform", "key"),
+    [
+        pytest.param(platform, key, marks=CONTROLS_PENDING)
+        for platform in ("lock", "switch", "number", "button")
+        for key in STRINGS["entity"][platform]
+    ],
+)
+def test_every_control_is_documented(platform: str, key: str) -> None:
+    """Each control's name, and its platform, is a row of the Controls table."""
+    name = STRINGS["entity"][platform][key]["name"]
+    row = rf"^\| {re.escape(name)} \| {platform} \|"
+    assert re.search(row, _section("Controls"), re.MULTILINE), name
+
+
+@CONTROLS_PENDING
+def test_controls_say_how_long_a_command_waits_and_what_calls_cost() -> None:
+    """The figures a user relies on are the code's: the waits, the limit, the count's file."""
+    controls = _section("Controls")
+    assert f"within {CONFIRM_READ_AFTER.seconds} s of Smartcar's answer" in controls
+    assert f"After {PENDING_AT_MOST.seconds // 60} minutes without confirmation" in controls
+    assert f"at {DEFAULT_MONTHLY_CALL_LIMIT} counted" in controls
+    assert f"else {RATE_LIMIT_PAUSE.seconds} s" in controls
+    assert "`.storage/smartcar.<entry_id>.api_calls`" in controls
+    assert all(f"`{DOMAIN}.{action}`" in controls for action in STRINGS["services"])
 
 
 @pytest.mark.parametrize("trigger", list(STRINGS["device_automation"]["trigger_type"]))

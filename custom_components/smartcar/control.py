@@ -217,6 +217,11 @@ class VehicleControl:
             return None
         return pending.target
 
+    @property
+    def calls(self) -> MonthlyCallCounter:
+        """The vehicles' calls this month."""
+        return self._counter
+
     def calls_this_month(self, vehicle_id: str) -> dict[str, Any]:
         """The vehicle's API calls this month, of how many, and when the count restarts."""
         return {

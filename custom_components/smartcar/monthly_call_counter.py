@@ -73,6 +73,12 @@ class MonthlyCallCounter:
         """The calls the vehicle may still cost this month."""
         return max(0, self._limit - self.calls_used(vehicle_id))
 
+    def month_starts_at(self) -> datetime:
+        """When the current month, and every count, started (UTC)."""
+        self._roll_over()
+        year, month = self._month
+        return datetime(year, month, 1, tzinfo=UTC)
+
     def month_ends_at(self) -> datetime:
         """When the current month ends and every count starts again (UTC)."""
         self._roll_over()

@@ -1,9 +1,13 @@
-"""Sensors: the catalog's numbers, enums, texts and times, and two of the vehicle itself."""
+"""Sensors: the catalog's numbers, enums, texts and times, and the vehicle's own.
+
+The vehicle's own: its last delivery, its most pressing error and, on entries that call
+Smartcar's API, its calls this month.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,6 +16,8 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_utc_time_change
 from homeassistant.util import dt as dt_util
 
 from .catalog import SIGNALS
@@ -29,12 +35,14 @@ from .vehicle_errors import ERROR_STATES, as_dict, error_state, most_pressing
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
+    from datetime import datetime
 
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
     from .catalog import SignalSpec
+    from .control import VehicleControl
     from .fleet import SignalState, Vehicle
     from .roles import SensorRole
     from .runtime import SmartcarRuntime
@@ -113,13 +121,37 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
 BY_TOPIC = index_by_topic(SENSORS)
 
 
+def _api_calls(runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, dict[str, Any]]:
+    """The calls counted this month, and when the month started (the count's last reset)."""
+    calls = cast("VehicleControl", runtime.control).calls  # only on entries with controls
+    return (calls.calls_used(vehicle.id), calls.month_starts_at()), {}
+
+
+# Each call about the vehicle notifies its status (control.py).
+API_CALLS = SmartcarSensorEntityDescription(
+    key="api_calls",
+    translation_key="api_calls",
+    topic=VehicleTopic.STATUS,
+    state_class=SensorStateClass.TOTAL,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    vehicle_value=_api_calls,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a sensor for each catalog entry of each signal a vehicle delivers."""
+    """Add a sensor for each catalog entry of each signal a vehicle delivers.
+
+    Entries that call Smartcar's API also count each vehicle's calls.
+    """
     async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarSensor)
+    if entry.runtime_data.control is not None:
+        async_add_catalog_entities(
+            entry, async_add_entities, {API_CALLS.topic: (API_CALLS,)}, ApiCallsSensor
+        )
 
 
 class SmartcarSensor(SmartcarEntity, SensorEntity):
@@ -153,3 +185,21 @@ class SmartcarSensor(SmartcarEntity, SensorEntity):
             self._attr_native_value, self._attr_native_unit_of_measurement = value
         else:
             self._attr_native_value = value
+
+
+class ApiCallsSensor(SmartcarSensor):
+    """The vehicle's Smartcar API calls this month (UTC): a total that restarts monthly."""
+
+    async def async_added_to_hass(self) -> None:
+        """Show the count, and look again each midnight (UTC): a new month starts at zero."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_utc_time_change(self.hass, self._midnight, hour=0, minute=0, second=0)
+        )
+
+    @callback
+    def _midnight(self, _now: datetime) -> None:
+        self._handle_change()
+
+    def _set_value(self, value: Any) -> None:
+        self._attr_native_value, self._attr_last_reset = value
