@@ -60,8 +60,11 @@ class Dispatcher:
         return lambda: self._new_topics_listeners.remove(listener)
 
     def notify(self, vehicle_id: str, topic: Topic) -> None:
-        """Tell the listeners of one topic that it changed."""
-        for listener in self._listeners.get((vehicle_id, topic), ()):
+        """Tell the listeners of one topic that it changed.
+
+        A copy of the list: a listener that unsubscribes while told skips no other.
+        """
+        for listener in tuple(self._listeners.get((vehicle_id, topic), ())):
             listener()
 
     def announce(self, vehicle: Vehicle, topics: Collection[Topic]) -> None:
