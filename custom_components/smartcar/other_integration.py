@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .api import SmartcarVehicle
 from .catalog import SIGNALS
+from .roles import LockControl, NumberControl, SwitchControl
 
 if TYPE_CHECKING:
-    from .roles import Role
+    from .roles import Control, Role
 
 OTHER_VERSION: Final = 2
 OTHER_MANAGEMENT_TOKEN: Final = "application_management_token"  # noqa: S105 (a key)
@@ -106,6 +107,14 @@ COUNTERPARTS: Final[Mapping[str, Mapping[str, str]]] = {
 SHOWN_UNITS: Final[Mapping[str, str]] = {"charge_wattage": "kW"}
 
 
+# The platform of each kind of the catalog's controls.
+_CONTROL_PLATFORMS: Final[Mapping[type[Control], str]] = {
+    LockControl: "lock",
+    SwitchControl: "switch",
+    NumberControl: "number",
+}
+
+
 def _catalog_roles() -> dict[tuple[str, str], Role]:
     roles: dict[tuple[str, str], Role] = {}
     for spec in SIGNALS:
@@ -113,6 +122,7 @@ def _catalog_roles() -> dict[tuple[str, str], Role]:
         roles |= {("binary_sensor", role.key): role for role in spec.flags}
         if spec.tracker is not None:
             roles["device_tracker", spec.tracker.key] = spec.tracker
+        roles |= {(_CONTROL_PLATFORMS[type(role)], role.key): role for role in spec.controls}
     return roles
 
 
