@@ -241,7 +241,7 @@ def _signal(vehicle: Vehicle, code: str, now_ms: int) -> dict[str, Any]:
 def _age(state: SignalState | None, now_ms: int) -> int | None:
     """Seconds since the newest time known for a signal's value; ``None`` without one.
 
-    The newest time seen for the signal (``newest_seen_at``, by ``protocol.ordering_time``). An
+    The newest time seen for the signal (``newest_seen_at``, by ``timestamps.ordering_time``). An
     error carries no time of its own, so a signal in error shows the age of the value it
     still holds, if any. A negative age means the car's clock is ahead of this one.
     """
