@@ -21,7 +21,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.smartcar.api import DEFAULT_SCOPES
-from custom_components.smartcar.control import CONFIRM_READ_AFTER, PENDING_AT_MOST
+from custom_components.smartcar.pending_commands import CONFIRM_READ_AFTER, PENDING_AT_MOST
 
 from .conftest import Post, make_state
 from .smartcar_car import COMMAND, READ, REQUEST_ID, FakeCar

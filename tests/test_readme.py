@@ -9,12 +9,9 @@ import re
 import pytest
 
 from custom_components.smartcar.const import DOMAIN
-from custom_components.smartcar.control import (
-    CONFIRM_READ_AFTER,
-    PENDING_AT_MOST,
-    RATE_LIMIT_PAUSE,
-)
+from custom_components.smartcar.control import RATE_LIMIT_PAUSE
 from custom_components.smartcar.monthly_call_counter import DEFAULT_MONTHLY_CALL_LIMIT
+from custom_components.smartcar.pending_commands import CONFIRM_READ_AFTER, PENDING_AT_MOST
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

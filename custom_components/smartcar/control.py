@@ -4,11 +4,9 @@ Only entries on Smartcar's API v3 act (``runtime.control``); a control is offere
 permission was asked for (the catalog's ``controls`` say which commands each one sends).
 
 A command returns once Smartcar answers: 200 when the car carried it out, 202 while it is
-still at it. Neither answer carries the car's new state, so the entity shows the commanded
-state as pending from the moment it is sent until the car's signal shows it (a delivery, or
-a refresh), for PENDING_AT_MOST at most. CONFIRM_READ_AFTER the answer, if nothing confirmed
-it yet, the one signal is read once: one more call, tried once. A newer command to the same
-control replaces the older one's wait and read, so a burst of commands costs one read.
+still at it. Neither answer carries the car's new state: the entity shows the commanded
+state as pending until the car's signal shows it (``pending_commands``), and the one read
+that confirms it, if nothing did sooner, is one more call, tried once.
 
 A refresh reads every signal of the vehicle and hands them to the runtime in a delivery's
 envelope, parsed by the protocol core: the same ordering (an older value never replaces a
@@ -24,15 +22,12 @@ kept for diagnostics.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .account import application_token, is_connect_v3, listed_vehicles, smartcar_client
@@ -44,9 +39,10 @@ from .api_transport import REQUEST_TIMEOUT, CallPolicy, SmartcarTransport, path_
 from .call_counter_store import call_counter_store
 from .const import CONF_USER_ID, LOGGER
 from .control_errors import control_error
-from .dispatch import Dispatcher, VehicleTopic
+from .dispatch import VehicleTopic
 from .fleet import Vehicle
 from .freshness import now_ms
+from .pending_commands import PendingCommand, PendingCommands
 from .protocol import parse_event
 from .replaced_entities import async_replace_read_only_entities
 
@@ -54,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
     from homeassistant.config_entries import ConfigEntry
-    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+    from homeassistant.core import HomeAssistant
 
     from .api import SmartcarClient, SmartcarVehicle
     from .api_commands import CommandResult, VehicleCommands
@@ -64,13 +60,6 @@ if TYPE_CHECKING:
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
 
-# Smartcar says to confirm a command from the signals (a read or a delivery); how soon the
-# signals it holds show the car's new state is not documented. The confirming read waits
-# this long after the answer, unless a delivery confirmed the command first.
-CONFIRM_READ_AFTER: Final = timedelta(seconds=30)
-# The longest a commanded state shows as pending: Smartcar carries a command out for up to
-# about 175 s (a 202 answer), and its delivery follows.
-PENDING_AT_MOST: Final = timedelta(minutes=3)
 # How long to leave the vehicle alone after a 429 that does not say (Smartcar's vehicle
 # bucket refills at 2 requests a minute).
 RATE_LIMIT_PAUSE: Final = timedelta(seconds=60)
@@ -85,8 +74,6 @@ REFRESH: Final = "refresh"
 CONFIRMING_READ: Final = "confirming_read"
 DONE: Final = "done"
 PENDING: Final = "pending"
-CONFIRMED: Final = "confirmed"
-NOT_CONFIRMED: Final = "not_confirmed"
 APPLIED: Final = "applied"
 NO_SIGNALS: Final = "no_signals"
 FAILED: Final = "failed"
@@ -138,18 +125,6 @@ class ControlRecord:
         }
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A command whose outcome the car's signal has not shown yet."""
-
-    vehicle_id: str
-    code: str
-    role: ControlRole
-    target: Any
-    kind: str
-    timers: list[CALLBACK_TYPE] = field(default_factory=list)
-
-
 async def async_setup_control(
     hass: HomeAssistant, entry: ConfigEntry, runtime: SmartcarRuntime
 ) -> None:
@@ -195,13 +170,8 @@ class VehicleControl:
             str(entry.data[CONF_USER_ID]),
             call_counter=counter,
         )
-        self._pending: dict[tuple[str, str], _Pending] = {}
-        # The signals followed for their commands' confirmation, by vehicle and role key;
-        # each is followed from its first command on (never unsubscribed while notified).
-        self._followed: dict[tuple[str, str], CALLBACK_TYPE] = {}
         self._paused_until: dict[str, datetime] = {}
-        # Entities of controls follow their pending commands here (topic: the role's key).
-        self.changes = Dispatcher()
+        self.pending = PendingCommands(hass, entry, runtime, self._async_confirm, self._record)
         self.log: deque[ControlRecord] = deque(maxlen=RECENT_CONTROLS)
 
     # --- What the entities ask ----------------------------------------------------------
@@ -209,13 +179,6 @@ class VehicleControl:
     def offers(self, role: ControlRole) -> bool:
         """Whether the entry asked for every permission the control's commands need."""
         return all(self._client.commands.permitted(command) for command in role.commands)
-
-    def commanded(self, vehicle_id: str, code: str, role: ControlRole) -> Any | None:
-        """The state a pending command asked for, unless the car shows it already."""
-        pending = self._pending.get((vehicle_id, role.key))
-        if pending is None or self._reads(vehicle_id, code, role, pending.target):
-            return None
-        return pending.target
 
     @property
     def calls(self) -> MonthlyCallCounter:
@@ -243,7 +206,7 @@ class VehicleControl:
         """
         command = role.command(target)
         kind = command.name.lower()
-        pending = self._begin(vehicle_id, code, role, target, kind)
+        pending = self.pending.begin(vehicle_id, code, role, target, kind)
         result: CommandResult | None = None
         try:
             result = await self._async_call(
@@ -254,61 +217,12 @@ class VehicleControl:
             )
         finally:
             if result is None and pending is not None:
-                self._end(pending)  # refused, or cancelled: the car's state shows again
+                self.pending.end(pending)  # refused, or cancelled: the car's state shows again
         self._record(vehicle_id, kind, PENDING if result.pending else DONE, result.request_id)
-        if pending is not None and self._pending.get((vehicle_id, role.key)) is pending:
-            pending.timers = [
-                async_call_later(
-                    self._hass, CONFIRM_READ_AFTER, partial(self._read_later, pending)
-                ),
-                async_call_later(self._hass, PENDING_AT_MOST, partial(self._expire, pending)),
-            ]
+        if pending is not None:
+            self.pending.wait(pending)
 
-    def _begin(
-        self, vehicle_id: str, code: str, role: ControlRole, target: Any, kind: str
-    ) -> _Pending | None:
-        """Show ``target`` as pending, replacing an earlier command's; None if shown already."""
-        key = (vehicle_id, role.key)
-        if (earlier := self._pending.get(key)) is not None:
-            self._end(earlier)
-        if self._reads(vehicle_id, code, role, target):
-            return None
-        if key not in self._followed:
-            self._followed[key] = self._runtime.dispatch.subscribe(
-                vehicle_id, code, partial(self._check, key)
-            )
-        pending = self._pending[key] = _Pending(vehicle_id, code, role, target, kind)
-        self.changes.notify(*key)
-        return pending
-
-    def _end(self, pending: _Pending, result: str | None = None) -> None:
-        """Stop showing a command as pending; ``result`` says why, for the log."""
-        key = (pending.vehicle_id, pending.role.key)
-        if self._pending.get(key) is not pending:
-            return
-        del self._pending[key]
-        for cancel in pending.timers:
-            cancel()
-        if result is not None:
-            self._record(pending.vehicle_id, pending.kind, result)
-        self.changes.notify(pending.vehicle_id, pending.role.key)
-
-    @callback
-    def _check(self, key: tuple[str, str]) -> None:
-        """A signal changed (delivered or read): confirm its command if it shows it."""
-        pending = self._pending.get(key)
-        if pending is not None and self._reads(
-            pending.vehicle_id, pending.code, pending.role, pending.target
-        ):
-            self._end(pending, CONFIRMED)
-
-    @callback
-    def _read_later(self, pending: _Pending, _now: datetime) -> None:
-        self._entry.async_create_background_task(
-            self._hass, self._async_confirm(pending), "Smartcar confirming read"
-        )
-
-    async def _async_confirm(self, pending: _Pending) -> None:
+    async def _async_confirm(self, pending: PendingCommand) -> None:
         """Read the one signal of a command nothing confirmed yet (one call)."""
         vehicle_id = pending.vehicle_id
         try:
@@ -320,16 +234,6 @@ class VehicleControl:
         except HomeAssistantError:
             return  # in the log; the wait goes on until a delivery or PENDING_AT_MOST
         self._record(vehicle_id, CONFIRMING_READ, self._apply(vehicle_id, signals))
-
-    @callback
-    def _expire(self, pending: _Pending, _now: datetime) -> None:
-        self._end(pending, NOT_CONFIRMED)
-
-    def _reads(self, vehicle_id: str, code: str, role: ControlRole, target: Any) -> bool:
-        """Whether the vehicle's signal shows ``target``."""
-        vehicle = self._runtime.fleet.vehicles.get(vehicle_id)
-        body = vehicle.value(code) if vehicle is not None else None
-        return body is not None and role.read(body) == target
 
     # --- Refreshes ----------------------------------------------------------------------
 
@@ -418,10 +322,7 @@ class VehicleControl:
 
     async def async_unload(self) -> None:
         """Stop waiting for confirmations and write the call counts now."""
-        for pending in list(self._pending.values()):
-            self._end(pending)
-        for unsubscribe in self._followed.values():
-            unsubscribe()
+        self.pending.unload()
         await self._store.async_flush()
 
 

@@ -96,12 +96,14 @@ class ControlEntity(SmartcarEntity):
         """Follow the signal (SmartcarEntity) and the entity's pending commands."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self._control.changes.subscribe(self._vehicle_id, self.role.key, self._handle_change)
+            self._control.pending.changes.subscribe(
+                self._vehicle_id, self.role.key, self._handle_change
+            )
         )
 
     def _value(self, state: SignalState) -> Hashable:
         """The car's state as the platform shows it, and the state commanded (or None)."""
-        commanded = self._control.commanded(self._vehicle_id, self._code, self.role)
+        commanded = self._control.pending.commanded(self._vehicle_id, self._code, self.role)
         return self._state_of(self.role.read(state.body or {})), commanded
 
     def _state_of(self, value: Any) -> Hashable:
@@ -110,7 +112,9 @@ class ControlEntity(SmartcarEntity):
 
     def _extra_attributes(self, state: SignalState) -> dict[str, Any]:
         """The value times, and whether the state shown is a command not confirmed yet."""
-        pending = self._control.commanded(self._vehicle_id, self._code, self.role) is not None
+        pending = (
+            self._control.pending.commanded(self._vehicle_id, self._code, self.role) is not None
+        )
         return {**super()._extra_attributes(state), "pending": pending}
 
     async def _async_command(self, target: Any) -> None:
