@@ -30,7 +30,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.smartcar.api import CONTROL_SCOPES, DEFAULT_SCOPES
 from custom_components.smartcar.const import CONF_SCOPES, DOMAIN
-from custom_components.smartcar.control import RECENT_CONTROLS
+from custom_components.smartcar.control_log import RECENT_CONTROLS
 
 from .conftest import EV_ID, Post, make_state, vehicle_device
 from .smartcar_api import USER_ID

@@ -15,14 +15,12 @@ user (or an automation) asks, or a command waits for its confirmation.
 
 Every call counts against the vehicle's monthly calls (``MonthlyCallCounter``, kept in
 ``call_counter_store``); after a rate limit (429) no call about the vehicle is sent until
-the wait Smartcar asked for has passed. The last RECENT_CONTROLS commands and reads are
-kept for diagnostics.
+the wait Smartcar asked for has passed. The last commands and reads are kept for diagnostics
+(``control_log``).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -39,6 +37,7 @@ from .api_transport import REQUEST_TIMEOUT, CallPolicy, SmartcarTransport, path_
 from .call_counter_store import call_counter_store
 from .const import CONF_USER_ID, LOGGER
 from .control_errors import control_error
+from .control_log import CONFIRMING_READ, REFRESH, ControlLog, Outcome
 from .dispatch import VehicleTopic
 from .fleet import Vehicle
 from .freshness import now_ms
@@ -63,20 +62,10 @@ if TYPE_CHECKING:
 # How long to leave the vehicle alone after a 429 that does not say (Smartcar's vehicle
 # bucket refills at 2 requests a minute).
 RATE_LIMIT_PAUSE: Final = timedelta(seconds=60)
-RECENT_CONTROLS: Final = 20
 # A confirming read is one call, whatever Smartcar answers.
 ONE_TRY: Final = CallPolicy(attempts=1, timeout=REQUEST_TIMEOUT)
 # How a refresh shows in the smartcar_delivery bus event's triggers.
 REFRESH_TRIGGER: Final = "REFRESH"
-
-# What the log records: kinds besides the commands' own names, and results.
-REFRESH: Final = "refresh"
-CONFIRMING_READ: Final = "confirming_read"
-DONE: Final = "done"
-PENDING: Final = "pending"
-APPLIED: Final = "applied"
-NO_SIGNALS: Final = "no_signals"
-FAILED: Final = "failed"
 
 # How each command is sent; ``value`` is the number of a number control.
 _SENDERS: Final[
@@ -100,29 +89,6 @@ _SENDERS: Final[
         commands.async_close_charge_port(vehicle_id)
     ),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ControlRecord:
-    """One command, confirmation or read, as diagnostics show it."""
-
-    at: datetime
-    vehicle_id: str
-    kind: str  # the command ("lock", "set_charge_limit"...), "refresh" or "confirming_read"
-    result: str
-    request_id: str | None = None  # Smartcar's, to quote to its support
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The record as diagnostics show it."""
-        return {
-            "at": self.at.isoformat(),
-            "vehicle_id": self.vehicle_id,
-            "kind": self.kind,
-            "result": self.result,
-            "request_id": self.request_id,
-            "error": self.error,
-        }
 
 
 async def async_setup_control(
@@ -171,8 +137,8 @@ class VehicleControl:
             call_counter=counter,
         )
         self._paused_until: dict[str, datetime] = {}
-        self.pending = PendingCommands(hass, entry, runtime, self._async_confirm, self._record)
-        self.log: deque[ControlRecord] = deque(maxlen=RECENT_CONTROLS)
+        self.log = ControlLog()
+        self.pending = PendingCommands(hass, entry, runtime, self._async_confirm, self.log)
 
     # --- What the entities ask ----------------------------------------------------------
 
@@ -218,7 +184,8 @@ class VehicleControl:
         finally:
             if result is None and pending is not None:
                 self.pending.end(pending)  # refused, or cancelled: the car's state shows again
-        self._record(vehicle_id, kind, PENDING if result.pending else DONE, result.request_id)
+        outcome = Outcome.PENDING if result.pending else Outcome.DONE
+        self.log.record(vehicle_id, kind, outcome, result.request_id)
         if pending is not None:
             self.pending.wait(pending)
 
@@ -233,7 +200,7 @@ class VehicleControl:
             )
         except HomeAssistantError:
             return  # in the log; the wait goes on until a delivery or PENDING_AT_MOST
-        self._record(vehicle_id, CONFIRMING_READ, self._apply(vehicle_id, signals))
+        self.log.record(vehicle_id, CONFIRMING_READ, self._apply(vehicle_id, signals))
 
     # --- Refreshes ----------------------------------------------------------------------
 
@@ -245,16 +212,16 @@ class VehicleControl:
         signals = await self._async_call(
             vehicle_id, REFRESH, lambda: self._client.async_get_signals(vehicle_id)
         )
-        self._record(vehicle_id, REFRESH, self._apply(vehicle_id, signals))
+        self.log.record(vehicle_id, REFRESH, self._apply(vehicle_id, signals))
 
-    def _apply(self, vehicle_id: str, signals: list[dict[str, Any]]) -> str:
+    def _apply(self, vehicle_id: str, signals: list[dict[str, Any]]) -> Outcome:
         """Hand read signals to the runtime as a delivery of them; return the outcome."""
         if not signals:
-            return NO_SIGNALS
+            return Outcome.NO_SIGNALS
         listed = {vehicle.id: vehicle for vehicle in listed_vehicles(self._entry)}
         vehicle = self._runtime.fleet.vehicles.get(vehicle_id) or listed.get(vehicle_id)
         self._runtime.async_apply(refresh_event(vehicle_id, vehicle, signals, now_ms()))
-        return APPLIED
+        return Outcome.APPLIED
 
     # --- Every call ---------------------------------------------------------------------
 
@@ -275,7 +242,7 @@ class VehicleControl:
             return await call()
         except SmartcarError as err:
             self._learn(vehicle_id, err)
-            self._record(vehicle_id, kind, FAILED, err.request_id, str(err))
+            self.log.record(vehicle_id, kind, Outcome.FAILED, err.request_id, str(err))
             LOGGER.debug("Smartcar %s of vehicle %s failed: %s", kind, vehicle_id, err)
             raise control_error(
                 err,
@@ -303,18 +270,6 @@ class VehicleControl:
         """Seconds before a call about the vehicle may be sent again after a rate limit."""
         until = self._paused_until.get(vehicle_id)
         return 0.0 if until is None else (until - dt_util.utcnow()).total_seconds()
-
-    def _record(
-        self,
-        vehicle_id: str,
-        kind: str,
-        result: str,
-        request_id: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        self.log.append(
-            ControlRecord(dt_util.utcnow(), vehicle_id, kind, result, request_id, error)
-        )
 
     def _name(self, vehicle_id: str) -> str:
         vehicle = self._runtime.fleet.vehicles.get(vehicle_id) or Vehicle(id=vehicle_id)

@@ -21,52 +21,59 @@ from .entity import (
 from .roles import is_true
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable, Mapping
+    from collections.abc import Callable, Coroutine, Hashable
 
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
     from .catalog import SignalSpec
     from .control import VehicleControl
-    from .dispatch import Topic
     from .fleet import SignalState
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
 
 
-def control_descriptions[D: SmartcarEntityDescription, R: ControlRole](
+type AsyncSetupEntry = Callable[
+    [HomeAssistant, SmartcarConfigEntry, AddConfigEntryEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
+
+
+def control_platform[D: SmartcarEntityDescription, R: ControlRole](
     description: Callable[..., D],
     kind: type[R],
+    entity_class: Callable[[SmartcarRuntime, str, D], ControlEntity],
     extra: Callable[[SignalSpec, R], dict[str, Any]] = lambda _spec, _role: {},
-) -> dict[Topic, tuple[D, ...]]:
-    """A platform's descriptions of the catalog's controls of one ``kind``, by topic.
+) -> AsyncSetupEntry:
+    """The ``async_setup_entry`` of the platform of the catalog's controls of one ``kind``.
 
+    It adds the controls the entry offers, for each vehicle reporting their signal.
     ``extra`` adds the fields a platform takes from the control (a number's range).
     """
-    return index_by_topic(
+    descriptions = index_by_topic(
         description(**role_fields(spec, role), **extra(spec, role))
         for spec in SIGNALS
         for role in spec.controls
         if isinstance(role, kind)
     )
 
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: SmartcarConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        control = entry.runtime_data.control
+        if control is None:
+            return  # not a Connect entry on API v3: nothing acts
+        offered = {
+            topic: kept
+            for topic, group in descriptions.items()
+            if (kept := tuple(d for d in group if control.offers(cast("ControlRole", d.role))))
+        }
+        async_add_catalog_entities(entry, async_add_entities, offered, entity_class)
 
-def async_add_control_entities[D: SmartcarEntityDescription](
-    entry: SmartcarConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    descriptions: Mapping[Topic, tuple[D, ...]],
-    entity_class: Callable[[SmartcarRuntime, str, D], ControlEntity],
-) -> None:
-    """Add a platform's controls the entry offers, for each vehicle reporting their signal."""
-    control = entry.runtime_data.control
-    if control is None:
-        return  # not a Connect entry on API v3: nothing acts
-    offered = {
-        topic: kept
-        for topic, group in descriptions.items()
-        if (kept := tuple(d for d in group if control.offers(cast("ControlRole", d.role))))
-    }
-    async_add_catalog_entities(entry, async_add_entities, offered, entity_class)
+    return async_setup_entry
 
 
 class ControlEntity(SmartcarEntity):

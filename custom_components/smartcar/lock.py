@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.lock import LockEntity, LockEntityDescription
 
-from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .control_entity import ControlEntity, control_platform
 from .entity import SmartcarEntityDescription
 from .roles import LockControl
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from . import SmartcarConfigEntry
 
 # Commands wait for Smartcar's answer, not for each other.
 PARALLEL_UPDATES = 0
@@ -24,18 +18,6 @@ PARALLEL_UPDATES = 0
 @dataclass(frozen=True, kw_only=True)
 class SmartcarLockEntityDescription(LockEntityDescription, SmartcarEntityDescription):
     """A lock of a catalog control."""
-
-
-BY_TOPIC = control_descriptions(SmartcarLockEntityDescription, LockControl)
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: SmartcarConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the lock of each vehicle that reports whether it is locked."""
-    async_add_control_entities(entry, async_add_entities, BY_TOPIC, SmartcarLock)
 
 
 class SmartcarLock(ControlEntity, LockEntity):
@@ -55,3 +37,7 @@ class SmartcarLock(ControlEntity, LockEntity):
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the car (Smartcar's security/unlock)."""
         await self._async_command(False)  # noqa: FBT003 (the state commanded)
+
+
+# The lock of each vehicle that reports whether it is locked.
+async_setup_entry = control_platform(SmartcarLockEntityDescription, LockControl, SmartcarLock)

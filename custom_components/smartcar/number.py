@@ -9,17 +9,13 @@ from homeassistant.components.number import NumberEntity, NumberEntityDescriptio
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN
-from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .control_entity import ControlEntity, control_platform
 from .entity import SmartcarEntityDescription
 from .roles import NumberControl
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from . import SmartcarConfigEntry
     from .catalog import SignalSpec
 
 # Commands wait for Smartcar's answer, not for each other.
@@ -39,18 +35,6 @@ def _range(spec: SignalSpec, role: NumberControl) -> dict[str, Any]:
         "native_step": role.values.step,
         "native_unit_of_measurement": spec.unit or None,
     }
-
-
-BY_TOPIC = control_descriptions(SmartcarNumberEntityDescription, NumberControl, _range)
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: SmartcarConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the charge limit of each vehicle that reports its limits."""
-    async_add_control_entities(entry, async_add_entities, BY_TOPIC, SmartcarNumber)
 
 
 class SmartcarNumber(ControlEntity, NumberEntity):
@@ -75,3 +59,9 @@ class SmartcarNumber(ControlEntity, NumberEntity):
                 translation_placeholders={"value": str(value)},
             )
         await self._async_command(int(value))
+
+
+# The charge limit of each vehicle that reports its limits.
+async_setup_entry = control_platform(
+    SmartcarNumberEntityDescription, NumberControl, SmartcarNumber, _range
+)

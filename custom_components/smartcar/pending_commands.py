@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.core import callback
 from homeassistant.helpers.event import async_call_later
 
+from .control_log import Outcome
 from .dispatch import Dispatcher
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
+    from .control_log import ControlLog
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
 
@@ -37,10 +39,6 @@ CONFIRM_READ_AFTER: Final = timedelta(seconds=30)
 # The longest a commanded state shows as pending: Smartcar carries a command out for up to
 # about 175 s (a 202 answer), and its delivery follows.
 PENDING_AT_MOST: Final = timedelta(minutes=3)
-
-# How a wait ends, for the log.
-CONFIRMED: Final = "confirmed"
-NOT_CONFIRMED: Final = "not_confirmed"
 
 
 @dataclass(slots=True)
@@ -64,14 +62,14 @@ class PendingCommands:
         entry: ConfigEntry,
         runtime: SmartcarRuntime,
         confirm: Callable[[PendingCommand], Coroutine[Any, Any, None]],
-        record: Callable[[str, str, str], None],
+        log: ControlLog,
     ) -> None:
-        """``confirm`` reads a command's signal; ``record`` logs how a wait ended."""
+        """``confirm`` reads a command's signal; ``log`` records how a wait ended."""
         self._hass = hass
         self._entry = entry
         self._runtime = runtime
         self._confirm = confirm
-        self._record = record
+        self._log = log
         self._pending: dict[tuple[str, str], PendingCommand] = {}
         # The signals followed for their commands' confirmation, by vehicle and role key;
         # each is followed from its first command on.
@@ -113,7 +111,7 @@ class PendingCommands:
                 async_call_later(self._hass, PENDING_AT_MOST, partial(self._expire, pending)),
             ]
 
-    def end(self, pending: PendingCommand, result: str | None = None) -> None:
+    def end(self, pending: PendingCommand, result: Outcome | None = None) -> None:
         """Stop showing a command as pending; ``result`` says why, for the log."""
         key = (pending.vehicle_id, pending.role.key)
         if self._pending.get(key) is not pending:
@@ -122,7 +120,7 @@ class PendingCommands:
         for cancel in pending.timers:
             cancel()
         if result is not None:
-            self._record(pending.vehicle_id, pending.kind, result)
+            self._log.record(pending.vehicle_id, pending.kind, result)
         self.changes.notify(pending.vehicle_id, pending.role.key)
 
     def unload(self) -> None:
@@ -139,7 +137,7 @@ class PendingCommands:
         if pending is not None and self._reads(
             pending.vehicle_id, pending.code, pending.role, pending.target
         ):
-            self.end(pending, CONFIRMED)
+            self.end(pending, Outcome.CONFIRMED)
 
     @callback
     def _read_later(self, pending: PendingCommand, _now: datetime) -> None:
@@ -149,7 +147,7 @@ class PendingCommands:
 
     @callback
     def _expire(self, pending: PendingCommand, _now: datetime) -> None:
-        self.end(pending, NOT_CONFIRMED)
+        self.end(pending, Outcome.NOT_CONFIRMED)
 
     def _reads(self, vehicle_id: str, code: str, role: ControlRole, target: Any) -> bool:
         """Whether the vehicle's signal shows ``target``."""

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 
-from .control_entity import ControlEntity, async_add_control_entities, control_descriptions
+from .control_entity import ControlEntity, control_platform
 from .entity import SmartcarEntityDescription
 from .roles import SwitchControl
-
-if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from . import SmartcarConfigEntry
 
 # Commands wait for Smartcar's answer, not for each other.
 PARALLEL_UPDATES = 0
@@ -24,18 +18,6 @@ PARALLEL_UPDATES = 0
 @dataclass(frozen=True, kw_only=True)
 class SmartcarSwitchEntityDescription(SwitchEntityDescription, SmartcarEntityDescription):
     """A switch of a catalog control."""
-
-
-BY_TOPIC = control_descriptions(SmartcarSwitchEntityDescription, SwitchControl)
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: SmartcarConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add each switch the entry offers for the signals a vehicle reports."""
-    async_add_control_entities(entry, async_add_entities, BY_TOPIC, SmartcarSwitch)
 
 
 class SmartcarSwitch(ControlEntity, SwitchEntity):
@@ -54,3 +36,7 @@ class SmartcarSwitch(ControlEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop charging, or close the charge port."""
         await self._async_command(False)  # noqa: FBT003 (the state commanded)
+
+
+# Each switch the entry offers, for the signals a vehicle reports.
+async_setup_entry = control_platform(SmartcarSwitchEntityDescription, SwitchControl, SmartcarSwitch)
