@@ -68,8 +68,10 @@ def test_fixture_deliveries_build_two_vehicles() -> None:
     assert ev.new_vehicle
     assert ice.new_vehicle
     assert len(fleet.vehicles) == 2
-    assert len(ev.signals) == 26
-    assert len(ev.first_values) == 24  # two of the 26 signals are in error
+    # 26 signals; the sunroof's {"isOpen": null} carries no value, two are in error.
+    assert len(ev.signals) == 25
+    assert "closure-sunroof" not in fleet.vehicles[ev.vehicle.id].signals
+    assert len(ev.first_values) == 23
     assert "climate-externaltemperature" not in ev.first_values
     assert ice.first_values == ice.signals
 
@@ -771,3 +773,24 @@ def test_vehicle_value_respects_blocking() -> None:
     assert vehicle.value(SOC) == {"value": 1}
     vehicle.blocked[SOC] = ("PERMISSION", None)
     assert vehicle.value(SOC) is None
+
+
+def test_a_first_null_value_is_not_held_and_a_later_one_is() -> None:
+    """``{"value": null}`` first: nothing held, no first value; after a value: unknown."""
+    fleet = Fleet()
+    first = fleet.apply_state(state(value(number=None, oem=T0)), NOW)
+    assert not first.signals
+    assert not first.first_values
+    assert ODOMETER not in fleet.vehicles["car-1"].signals
+    real = fleet.apply_state(state(value(number=120, oem=T0 + 1)), NOW + 1)
+    assert real.first_values == {ODOMETER}
+    gone = fleet.apply_state(state(value(number=None, oem=T0 + 2)), NOW + 2)
+    assert gone.signals == {ODOMETER}
+    assert fleet.vehicles["car-1"].value(ODOMETER) == {"value": None, "unit": "km"}
+
+
+def test_a_null_field_of_a_signal_the_catalog_does_not_know_is_held() -> None:
+    """Only the catalog knows which fields a signal's entities read."""
+    fleet = Fleet()
+    fleet.apply_state(state(value("charge-somethingnew", None, oem=T0)), NOW)
+    assert "charge-somethingnew" in fleet.vehicles["car-1"].signals

@@ -202,6 +202,40 @@ async def test_permission_error_without_signals_raises_repair(
     assert _issue_ids(hass) == {f"vehicle_error_{EV_ID}_permission_none"}
 
 
+@pytest.mark.parametrize(
+    ("signals", "repaired"),
+    [
+        # The account role's sensor is disabled by default; Smartcar has signals we ignore.
+        pytest.param(["vehicleuseraccount-role"], False, id="account_role"),
+        pytest.param(["vehicleuseraccount-role", "vehicleuseraccount-x"], False, id="unknown"),
+        pytest.param(["vehicleuseraccount-role", SOC], True, id="and_the_battery"),
+        pytest.param(["closure-doors"], True, id="doors"),
+    ],
+)
+async def test_permission_error_for_signals_nothing_shows_raises_no_repair(
+    hass: HomeAssistant, post: Post, signals: list[str], repaired: bool
+) -> None:
+    """A missing permission only for signals no entity shows: no repair, no reauth.
+
+    One that names a signal of an entity (the battery, the doors) still has its repair.
+    """
+    await post(fixture_bytes("vehicle_state_ev_signal_update.json"))
+    await post(
+        _error_event(
+            "p2",
+            "ERROR",
+            None,
+            "PERMISSION",
+            resolution={"type": "REAUTHENTICATE"},
+            signals=[{"code": code} for code in signals],
+        )
+    )
+    expected = {f"vehicle_error_{EV_ID}_permission_none"} if repaired else set()
+    assert _issue_ids(hass) == expected
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert hass.states.get("sensor.kia_ev6_vehicle_error").state == "permission"
+
+
 async def test_vehicle_errors_survive_restart(
     hass: HomeAssistant, post: Post, integration: MockConfigEntry
 ) -> None:

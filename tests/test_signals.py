@@ -23,6 +23,7 @@ from custom_components.smartcar.signals import (
     display_make,
     measure,
     normalise_pressure,
+    plausible_number,
 )
 
 # Every spelling PROTOCOL.md section 8 "Units" lists, with Home Assistant's unit string.
@@ -435,6 +436,11 @@ def test_pressure_fallbacks_prefer_kpa_then_bar_then_psi() -> None:
         ("MG", "MG"),
         ("VW", "VW"),
         ("MCLAREN", "McLaren"),
+        ("BYD", "BYD"),
+        ("CUPRA", "CUPRA"),
+        ("CITROEN", "Citroën"),
+        ("SKODA", "Škoda"),
+        ("ALFA ROMEO", "Alfa Romeo"),
         ("SMART", "smart"),
         ("Tesla", "Tesla"),
         ("", None),
@@ -443,3 +449,31 @@ def test_pressure_fallbacks_prefer_kpa_then_bar_then_psi() -> None:
 )
 def test_display_make(make: str | None, expected: str | None) -> None:
     assert display_make(make) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(0.64, Measurement(64, "%", "0.64 is a fraction; read as 64 %"), id="fraction"),
+        pytest.param(
+            0.575, Measurement(57.5, "%", "0.575 is a fraction; read as 57.5 %"), id="half"
+        ),
+        # 0 and 1 read the same as a fraction and as a percentage would be 0 % and 100 %:
+        # 1 stays 1 %, the safer mistake (an empty battery is never shown full).
+        pytest.param(0, Measurement(0, "%"), id="zero"),
+        pytest.param(1, Measurement(1, "%"), id="one"),
+        pytest.param(1.0, Measurement(1.0, "%"), id="one_float"),
+        pytest.param(1.5, Measurement(1.5, "%"), id="above_one"),
+        pytest.param(100, Measurement(100, "%"), id="full"),
+        pytest.param(-0.5, Measurement(-0.5, "%"), id="negative"),
+    ],
+)
+def test_percentages_sent_as_fractions(value: float, expected: Measurement) -> None:
+    assert measure({"value": value, "unit": "percent"}, VALUE, "%") == expected
+
+
+def test_a_fraction_is_plausible_as_the_percentage_it_stands_for() -> None:
+    """0.9 of a charge limit is 90 %, within 0-100; 150 % is not."""
+    limit = Read("activeLimit")
+    assert plausible_number({"activeLimit": 0.9, "unit": "percent"}, limit, "%")
+    assert not plausible_number({"activeLimit": 150, "unit": "percent"}, limit, "%")

@@ -12,12 +12,12 @@ is one entry here plus its strings (translations/en.json, icons.json).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .api_commands import CHARGE_LIMIT_PERCENT_RANGE, VehicleCommand
-from .protocol import MAX_TEXT_LENGTH, holdable
+from .plausibility import plausible_body
+from .protocol import holdable
 from .roles import (
     Choice,
     Flag,
@@ -36,7 +36,7 @@ from .roles import (
     is_false,
     one_more_open,
 )
-from .signals import UNIT_FAMILIES, VALUE, Read, convert, measure, plausible_number
+from .signals import UNIT_FAMILIES, Read, charge_complete_at
 
 if TYPE_CHECKING:
     from .roles import Body, ControlRole, SensorRole
@@ -128,66 +128,25 @@ DIAGNOSTIC_SYSTEMS: Final = (  # noqa: SIM905 (21 names; a line each would fill 
 ).split()
 
 
-def _charge_complete_at(body: Body, recorded_at: int | None) -> datetime | None:
-    """When charging completes: the time left, counted from when the car reported it."""
-    left = measure(body, VALUE, "min")
-    if left.value is None or recorded_at is None:
-        return None
-    minutes = convert(left.value, left.unit or "min", "min")
-    try:
-        return datetime.fromtimestamp(recorded_at / 1000, UTC) + timedelta(minutes=minutes)
-    except (OverflowError, ValueError):  # past 9999: no moment (plausible ones never are)
-        return None
-
-
 def plausible(code: str, body: Body) -> bool:
     """Whether a delivered body of ``code`` could be true, and can be held at all.
 
-    Every number an entity shows lies in its quantity's plausible range, each text fits a
-    state, a position is on Earth. The fleet refuses a body that is not (150 %, latitude
-    1e6, a negative odometer): the value before it stays. A signal the catalog does not
-    know only has to be one that can be held.
+    A signal the catalog does not know only has to be one that can be held; plausibility.py
+    checks the others against their roles.
     """
     if not holdable(body):
         return False
     spec = BY_CODE.get(code)
-    if spec is None:
-        return True
-    for role in spec.sensors:
-        if isinstance(role, Number):
-            if not plausible_number(body, role.read, spec.unit or "", role.plausible):
-                return False
-        elif isinstance(role, Text) and not _fits_a_state(role.read(body)):
-            return False
-    if spec.device_field is not None and not _fits_a_state(VALUE(body)):
-        return False
-    return spec.tracker is None or _on_earth(body, spec.tracker)
-
-
-def _fits_a_state(value: Any) -> bool:
-    """A text no longer than a state may be (a value that is no text shows nothing)."""
-    return not isinstance(value, str) or len(value) <= MAX_TEXT_LENGTH
-
-
-def _on_earth(body: Body, position: Position) -> bool:
-    """Latitude and longitude in their ranges, and attributes a state can carry."""
-    for name, limit in (("latitude", 90), ("longitude", 180)):
-        degrees = body.get(name)
-        if degrees is not None and not (
-            isinstance(degrees, int | float)
-            and not isinstance(degrees, bool)
-            and -limit <= degrees <= limit
-        ):
-            return False
-    return all(
-        isinstance(value := body.get(field), bool | int | float | None)
-        or (isinstance(value, str) and _fits_a_state(value))
-        for field in position.attributes
-    )
+    return spec is None or plausible_body(spec, body)
 
 
 def _opening(key: str, device_class: str = "opening") -> Flag:
     return Flag(key, device_class, read=Read("isOpen"))
+
+
+def _locked(key: str, row: int | None = None, column: int | None = None) -> Flag:
+    """Whether a door, the trunk or the frunk is unlocked, from its ``isLocked``."""
+    return Flag(key, "lock", read=Read("isLocked", row, column), on=is_false)
 
 
 def _grid(prefix: str, device_class: str) -> tuple[Flag, ...]:
@@ -199,6 +158,12 @@ def _grid(prefix: str, device_class: str) -> tuple[Flag, ...]:
         ),
         Flag(f"any_{prefix}_open", device_class, read=Read("isOpen", any_item=True)),
     )
+
+
+# Each door's own lock: a car reports a door unlocked while the others are locked.
+DOOR_LOCKS: Final = tuple(
+    _locked(f"door_{name}_lock", row, column) for name, row, column in POSITIONS
+)
 
 
 def _diagnostic_system(system: str) -> SignalSpec:
@@ -304,7 +269,7 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         "min",
         sensors=(
             Number("time_to_complete", "duration", precision=0),
-            Moment("charge_complete_at", _charge_complete_at),
+            Moment("charge_complete_at", charge_complete_at),
         ),
     ),
     SignalSpec("charge-wattage", "W", sensors=(Number("charging_power", "power", precision=0),)),
@@ -410,12 +375,12 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     ),
     SignalSpec(
         "closure-doors",
-        flags=_grid("door", "door"),
+        flags=(*_grid("door", "door"), *DOOR_LOCKS),
         transitions=(one_more_open("door_opened"), all_closed("doors_closed")),
     ),
     SignalSpec(
         "closure-reartrunk",
-        flags=(_opening("trunk"),),
+        flags=(_opening("trunk"), _locked("trunk_lock")),
         transitions=(became("trunk_opened", value=True, read=Read("isOpen")),),
     ),
     SignalSpec(
@@ -423,7 +388,8 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         flags=_grid("window", "window"),
         transitions=(one_more_open("window_opened"),),
     ),
-    SignalSpec("closure-fronttrunk", flags=(_opening("frunk"),)),
+    # Its isLocked is often null: a car without a frunk lock shows no frunk lock entity.
+    SignalSpec("closure-fronttrunk", flags=(_opening("frunk"), _locked("frunk_lock"))),
     SignalSpec("closure-enginecover", flags=(_opening("hood"),)),
     SignalSpec("closure-sunroof", flags=(_opening("sunroof", "window"),)),
     SignalSpec("closure-tailgate", flags=(_opening("tailgate"),)),

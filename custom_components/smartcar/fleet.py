@@ -11,7 +11,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .catalog import BY_CODE
 from .json_body import JSONObject
+from .plausibility import carries_value
 from .protocol import (
     Signal,
     SignalError,
@@ -218,8 +220,7 @@ class Fleet:
             signal = read_signal(item)
             if signal is None:
                 continue
-            if signal.body is not None and not self._plausible(signal.code, signal.body):
-                vehicle.rejected[signal.code] = vehicle.rejected.get(signal.code, 0) + 1
+            if self._passed_over(vehicle, signal):
                 continue
             state = held.get(signal.code)
             if state is None:
@@ -241,6 +242,25 @@ class Fleet:
             first_values=frozenset(first_values),
             previous=previous,
         )
+
+    def _passed_over(self, vehicle: Vehicle, signal: Signal) -> bool:
+        """Whether a delivered body is no value to hold: a first empty one, or implausible.
+
+        ``{"value": null}`` says the car reports nothing. As a signal's first body it is not
+        held, so that no entity appears stuck at "unknown" before a real value; after a
+        value it is held (the car no longer knows: unknown). An implausible one is counted.
+        """
+        body = signal.body
+        if body is None:
+            return False
+        spec = BY_CODE.get(signal.code)
+        held = vehicle.signals.get(signal.code)
+        if (held is None or held.body is None) and spec and not carries_value(spec, body):
+            return True
+        if not self._plausible(signal.code, body):
+            vehicle.rejected[signal.code] = vehicle.rejected.get(signal.code, 0) + 1
+            return True
+        return False
 
     def apply_error(self, event: VehicleError) -> Changes:
         """Apply a VEHICLE_ERROR: open or clear each listed error.

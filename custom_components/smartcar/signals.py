@@ -9,6 +9,7 @@ the delivered unit as its native unit and let Home Assistant convert.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -244,6 +245,8 @@ def measure(body: Mapping[str, Any], read: Read, default_unit: str) -> Measureme
         unit = unit_or_none
     if family is UnitFamily.PRESSURE:
         return normalise_pressure(value, unit)
+    if family is UnitFamily.PERCENT:
+        return normalise_percent(value)
     return Measurement(value=value, unit=unit)
 
 
@@ -291,14 +294,49 @@ def normalise_pressure(value: float, unit: str) -> Measurement:
     return Measurement(value=value, unit=unit, note=f"{value} {unit} is implausible for a tire")
 
 
-# Makes arrive in upper case ("VOLKSWAGEN"); these keep their own spelling.
+def charge_complete_at(body: Mapping[str, Any], recorded_at: int | None) -> datetime | None:
+    """When charging completes: the time left, counted from when the car reported it."""
+    left = measure(body, VALUE, "min")
+    if left.value is None or recorded_at is None:
+        return None
+    minutes = convert(left.value, left.unit or "min", "min")
+    try:
+        return datetime.fromtimestamp(recorded_at / 1000, UTC) + timedelta(minutes=minutes)
+    except (OverflowError, ValueError):  # past 9999: no moment (plausible ones never are)
+        return None
+
+
+def normalise_percent(value: float) -> Measurement:
+    """A percentage as Smartcar documents it (0-100), from one some cars send as a fraction.
+
+    Some payloads carry 0.57 for 57 %. A number strictly between 0 and 1 is read as such a
+    fraction, and the correction is noted for diagnostics: no car reports its battery, tank
+    or charge limit below 1 %. 0 and 1 are ambiguous and stay as delivered: 1 is read as
+    1 %, because the other reading of an empty battery (full) is the worse mistake, and a
+    car that sends fractions shows 1 % only while exactly full, until its next delivery.
+    """
+    if not 0 < value < 1:
+        return Measurement(value=value, unit="%")
+    # Rounded (0.57 * 100 is 56.99999999999999), and whole as a car sends whole percents.
+    rounded = round(value * 100, 6)
+    percent = int(rounded) if rounded.is_integer() else rounded
+    note = f"{value} is a fraction; read as {percent:g} %"
+    return Measurement(value=percent, unit="%", note=note)
+
+
+# Makes arrive in upper case ("VOLKSWAGEN"); these keep the spelling their makers use
+# (Smartcar's brands and their siblings); any other is title-cased ("KIA" is "Kia").
 _MAKE_SPELLINGS: Final = {
-    make.upper(): make for make in ("BMW", "GMC", "MINI", "DS", "MG", "VW", "McLaren", "smart")
-}
+    make.upper(): make
+    for make in (
+        *("BMW", "BYD", "CUPRA", "DS", "GMC", "MG", "MINI", "NIO", "VW", "XPENG"),
+        *("Citroën", "McLaren", "smart", "Škoda"),
+    )
+} | {"CITROEN": "Citroën", "SKODA": "Škoda"}
 
 
 def display_make(make: str | None) -> str | None:
-    """A car maker's name in its usual capitalisation: ``"KIA"`` → ``"Kia"``."""
+    """A car maker's name as the maker writes it: ``"KIA"`` → ``"Kia"``, ``"BYD"`` stays."""
     if not make:
         return None
     return _MAKE_SPELLINGS.get(make.upper()) or make.title()

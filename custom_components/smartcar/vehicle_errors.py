@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from .catalog import BY_CODE
 from .protocol import VehicleErrorItem
 
 if TYPE_CHECKING:
@@ -61,11 +62,39 @@ _TEXT_FIELDS: Final = (
 
 
 def is_actionable(item: VehicleErrorItem) -> bool:
-    """Whether an error needs the owner to act (and so gets a repair)."""
+    """Whether an error needs the owner to act (and so gets a repair).
+
+    Not a missing permission for signals nothing here shows unless the user enables it
+    (the account role, say): granting it again would bring nothing the user sees.
+    """
+    if _is_permission(item) and item.signals and not any(map(_shown, item.signals)):
+        return False
     return (
         item.code in ACTIONABLE_ERROR_CODES
         or item.type == "PERMISSION"
         or item.resolution == "REAUTHENTICATE"
+    )
+
+
+def _is_permission(item: VehicleErrorItem) -> bool:
+    return "PERMISSION" in (item.type, item.code)
+
+
+def _shown(code: str) -> bool:
+    """Whether a signal feeds something of a new vehicle: an entity, a device field, a trigger.
+
+    An entity disabled by default does not count; a signal the catalog does not know
+    feeds nothing.
+    """
+    spec = BY_CODE.get(code)
+    if spec is None:
+        return False
+    roles = (*spec.sensors, *spec.flags, *spec.controls)
+    return (
+        any(role.enabled for role in roles)
+        or spec.tracker is not None
+        or spec.device_field is not None
+        or bool(spec.transitions)
     )
 
 
