@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.button import ButtonEntity
-from homeassistant.core import callback
 
 from .account import listed_vehicles
-from .entity import VehicleEntity
+from .entity import VehicleEntity, async_add_vehicle_entities
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
     from .control import VehicleControl
-    from .dispatch import Topic
-    from .fleet import Vehicle
     from .runtime import SmartcarRuntime
 
 # A refresh waits for Smartcar's answer, not for another vehicle's.
@@ -34,24 +30,14 @@ async def async_setup_entry(
 ) -> None:
     """Add a refresh button for each vehicle of a Connect entry, listed or delivering."""
     runtime = entry.runtime_data
-    control = runtime.control
-    if control is None:
+    if runtime.control is None:
         return  # not a Connect entry on API v3: nothing to read through the API
-    added: set[str] = set()
-
-    @callback
-    def add(vehicle_ids: Collection[str]) -> None:
-        new = [vehicle_id for vehicle_id in vehicle_ids if vehicle_id not in added]
-        added.update(new)
-        async_add_entities(RefreshButton(runtime, control, vehicle_id) for vehicle_id in new)
-
-    add([vehicle.id for vehicle in listed_vehicles(entry)])
-
-    @callback
-    def add_delivering(vehicle: Vehicle, topics: Collection[Topic]) -> None:
-        add([vehicle.id])
-
-    entry.async_on_unload(runtime.async_listen_new_topics(add_delivering))
+    async_add_vehicle_entities(
+        entry,
+        async_add_entities,
+        partial(RefreshButton, runtime, runtime.control),
+        [vehicle.id for vehicle in listed_vehicles(entry)],
+    )
 
 
 class RefreshButton(VehicleEntity, ButtonEntity):

@@ -11,33 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from .catalog import SIGNALS
-from .entity import (
-    SmartcarEntity,
-    SmartcarEntityDescription,
-    async_add_catalog_entities,
-    index_by_topic,
-    role_fields,
-)
+from .entity import SmartcarEntity, SmartcarEntityDescription, catalog_platform, role_fields
 from .roles import is_true
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Hashable
+    from collections.abc import Callable, Hashable
 
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-
-    from . import SmartcarConfigEntry
     from .catalog import SignalSpec
     from .control import VehicleControl
+    from .entity import AsyncSetupEntry
     from .fleet import SignalState
     from .roles import ControlRole
     from .runtime import SmartcarRuntime
-
-
-type AsyncSetupEntry = Callable[
-    [HomeAssistant, SmartcarConfigEntry, AddConfigEntryEntitiesCallback],
-    Coroutine[Any, Any, None],
-]
 
 
 def control_platform[D: SmartcarEntityDescription, R: ControlRole](
@@ -51,44 +36,31 @@ def control_platform[D: SmartcarEntityDescription, R: ControlRole](
     It adds the controls the entry offers, for each vehicle reporting their signal.
     ``extra`` adds the fields a platform takes from the control (a number's range).
     """
-    descriptions = index_by_topic(
-        description(**role_fields(spec, role), **extra(spec, role))
-        for spec in SIGNALS
-        for role in spec.controls
-        if isinstance(role, kind)
+    return catalog_platform(
+        (
+            description(**role_fields(spec, role), **extra(spec, role))
+            for spec in SIGNALS
+            for role in spec.controls
+            if isinstance(role, kind)
+        ),
+        entity_class,
+        _offered,
     )
 
-    async def async_setup_entry(
-        hass: HomeAssistant,
-        entry: SmartcarConfigEntry,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-    ) -> None:
-        control = entry.runtime_data.control
-        if control is None:
-            return  # not a Connect entry on API v3: nothing acts
-        offered = {
-            topic: kept
-            for topic, group in descriptions.items()
-            if (kept := tuple(d for d in group if control.offers(cast("ControlRole", d.role))))
-        }
-        async_add_catalog_entities(entry, async_add_entities, offered, entity_class)
 
-    return async_setup_entry
+def _offered(runtime: SmartcarRuntime, description: SmartcarEntityDescription) -> bool:
+    """Whether the entry acts (a Connect entry on API v3) and asked for the permission."""
+    control = runtime.control
+    return control is not None and control.offers(cast("ControlRole", description.role))
 
 
 class ControlEntity(SmartcarEntity):
     """A signal's entity that also sends the commands of its catalog control."""
 
-    def __init__(
-        self,
-        runtime: SmartcarRuntime,
-        vehicle_id: str,
-        description: SmartcarEntityDescription,
-    ) -> None:
-        """Bind the entity to its vehicle, catalog entry and the entry's controls."""
-        super().__init__(runtime, vehicle_id, description)
-        # Only added where the entry has controls (async_add_control_entities).
-        self._control = cast("VehicleControl", runtime.control)
+    @property
+    def _control(self) -> VehicleControl:
+        # Only added where the entry has controls (control_platform).
+        return cast("VehicleControl", self._runtime.control)
 
     @property
     def role(self) -> ControlRole:

@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from homeassistant.components.device_tracker import (
-    TrackerEntity,
-    TrackerEntityDescription,
-)
+from homeassistant.components.device_tracker import TrackerEntity, TrackerEntityDescription
 
 from .catalog import SIGNALS
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
-    async_add_catalog_entities,
-    index_by_topic,
+    catalog_platform,
     role_fields,
     value_times,
 )
@@ -24,10 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Hashable
 
     from homeassistant.const import EntityCategory
-    from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from . import SmartcarConfigEntry
     from .fleet import SignalState
     from .roles import Position
 
@@ -44,16 +37,6 @@ TRACKERS = tuple(
     for spec in SIGNALS
     if spec.tracker is not None
 )
-BY_TOPIC = index_by_topic(TRACKERS)
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: SmartcarConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add a tracker for each vehicle that delivers its location."""
-    async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarTracker)
 
 
 class SmartcarTracker(SmartcarEntity, TrackerEntity):
@@ -95,3 +78,7 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
                 (name, body[field]) for field, name in position.attributes.items() if field in body
             ),
         )
+
+
+# A tracker for each vehicle that delivers its location.
+async_setup_entry = catalog_platform(TRACKERS, SmartcarTracker)

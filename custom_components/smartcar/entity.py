@@ -10,9 +10,12 @@ from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Hashable, Iterable
+from .dispatch import VehicleTopic
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Coroutine, Hashable, Iterable
+
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
@@ -22,6 +25,13 @@ if TYPE_CHECKING:
     from .roles import Role
     from .runtime import SmartcarRuntime
 
+
+# How an entity of the vehicle itself computes its value and attributes.
+type VehicleValue = Callable[[SmartcarRuntime, Vehicle], tuple[Any, dict[str, Any]]]
+type AsyncSetupEntry = Callable[
+    [HomeAssistant, SmartcarConfigEntry, AddConfigEntryEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
 
 # The attributes of every signal entity: when the car maker recorded its value, and when
 # Smartcar fetched it.
@@ -39,7 +49,7 @@ class SmartcarEntityDescription(EntityDescription):
 
     topic: Topic
     role: Role | None = None
-    vehicle_value: Callable[[SmartcarRuntime, Vehicle], tuple[Any, dict[str, Any]]] | None = None
+    vehicle_value: VehicleValue | None = None
 
 
 def role_fields(spec: SignalSpec, role: Role) -> dict[str, Any]:
@@ -82,6 +92,56 @@ def async_add_catalog_entities[D: SmartcarEntityDescription](
         )
 
     entry.async_on_unload(runtime.async_listen_new_topics(add))
+
+
+def catalog_platform[D: SmartcarEntityDescription](
+    descriptions: Iterable[D],
+    entity_class: Callable[[SmartcarRuntime, str, D], Entity],
+    offers: Callable[[SmartcarRuntime, D], bool] = lambda _runtime, _description: True,
+) -> AsyncSetupEntry:
+    """A platform's ``async_setup_entry``: its entities of the descriptions ``offers`` keeps.
+
+    Added for every topic with a value, now and as new ones arrive.
+    """
+    by_topic = index_by_topic(descriptions)
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: SmartcarConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        offered = {
+            topic: kept
+            for topic, group in by_topic.items()
+            if (kept := tuple(d for d in group if offers(entry.runtime_data, d)))
+        }
+        async_add_catalog_entities(entry, async_add_entities, offered, entity_class)
+
+    return async_setup_entry
+
+
+def async_add_vehicle_entities(
+    entry: SmartcarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_of: Callable[[str], Entity],
+    listed: Iterable[str] = (),
+) -> None:
+    """Add one entity per vehicle: for the ``listed`` ones now, and for each new vehicle."""
+    added: set[str] = set()
+
+    @callback
+    def add(vehicle_ids: Iterable[str]) -> None:
+        new = [vehicle_id for vehicle_id in vehicle_ids if vehicle_id not in added]
+        added.update(new)
+        async_add_entities(entity_of(vehicle_id) for vehicle_id in new)
+
+    @callback
+    def add_new(vehicle: Vehicle, topics: Collection[Topic]) -> None:
+        if VehicleTopic.DELIVERY in topics:  # the vehicle itself is new
+            add([vehicle.id])
+
+    add(listed)
+    entry.async_on_unload(entry.runtime_data.async_listen_new_topics(add_new))
 
 
 class VehicleEntity(Entity):

@@ -25,6 +25,7 @@ from .dispatch import VehicleTopic
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
+    VehicleValue,
     async_add_catalog_entities,
     index_by_topic,
     role_fields,
@@ -93,48 +94,53 @@ def _vehicle_error(_runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, di
     return error_state(errors[0]), {**as_dict(errors[0]), "active_errors": len(errors)}
 
 
-SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
-    *(_description(spec, role) for spec in SIGNALS for role in spec.sensors),
-    # The vehicle itself: the last accepted delivery, and what Smartcar reports wrong.
-    SmartcarSensorEntityDescription(
-        key="last_update",
-        translation_key="last_update",
-        topic=VehicleTopic.DELIVERY,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        # It changes with every delivery: enabled, it writes a state (recorder, logbook)
-        # each time even when no value changed. "Reporting" tells freshness without that.
-        entity_registry_enabled_default=False,
-        vehicle_value=_last_update,
-    ),
-    SmartcarSensorEntityDescription(
-        key="vehicle_error",
-        translation_key="vehicle_error",
-        topic=VehicleTopic.STATUS,
-        device_class=SensorDeviceClass.ENUM,
-        options=list(ERROR_STATES),
-        entity_category=EntityCategory.DIAGNOSTIC,
-        vehicle_value=_vehicle_error,
-    ),
-)
-
-BY_TOPIC = index_by_topic(SENSORS)
-
-
 def _api_calls(runtime: SmartcarRuntime, vehicle: Vehicle) -> tuple[Any, dict[str, Any]]:
     """The calls counted this month, and when the month started (the count's last reset)."""
     calls = cast("VehicleControl", runtime.control).calls  # only on entries with controls
     return (calls.calls_used(vehicle.id), calls.month_starts_at()), {}
 
 
-# Each call about the vehicle notifies its status (control.py).
-API_CALLS = SmartcarSensorEntityDescription(
-    key="api_calls",
-    translation_key="api_calls",
-    topic=VehicleTopic.STATUS,
-    state_class=SensorStateClass.TOTAL,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    vehicle_value=_api_calls,
+def _of_vehicle(
+    key: str, topic: VehicleTopic, value: VehicleValue, **fields: Any
+) -> SmartcarSensorEntityDescription:
+    """A diagnostic sensor of the vehicle itself, named by its key."""
+    return SmartcarSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        topic=topic,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        vehicle_value=value,
+        **fields,
+    )
+
+
+SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
+    *(_description(spec, role) for spec in SIGNALS for role in spec.sensors),
+    # The vehicle itself: the last accepted delivery, and what Smartcar reports wrong.
+    _of_vehicle(
+        "last_update",
+        VehicleTopic.DELIVERY,
+        _last_update,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        # It changes with every delivery: enabled, it writes a state (recorder, logbook)
+        # each time even when no value changed. "Reporting" tells freshness without that.
+        entity_registry_enabled_default=False,
+    ),
+    _of_vehicle(
+        "vehicle_error",
+        VehicleTopic.STATUS,
+        _vehicle_error,
+        device_class=SensorDeviceClass.ENUM,
+        options=list(ERROR_STATES),
+    ),
+)
+
+BY_TOPIC = index_by_topic(SENSORS)
+
+
+# On entries that call Smartcar: each call about the vehicle notifies its status (control.py).
+API_CALLS = _of_vehicle(
+    "api_calls", VehicleTopic.STATUS, _api_calls, state_class=SensorStateClass.TOTAL
 )
 
 
