@@ -73,7 +73,12 @@ async def test_a_fraction_is_not_sent(hass: HomeAssistant, car: FakeCar, deliver
 async def test_unknown_while_the_car_reports_no_active_limit(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:
-    """``activeLimit`` is null while unplugged: the number is unknown, not 0."""
+    """``activeLimit`` becomes null while unplugged: the number is unknown, not 0.
+
+    (A first null limit adds no number at all: the fleet holds no first empty body.)
+    """
+    await deliver(car.delivery())
+    assert hass.states.get(CHARGE_LIMIT).state == "80"
     car.change(LIMITS, {"values": [], "activeLimit": None, "unit": "percent"})
     await deliver(car.delivery())
     assert hass.states.get(CHARGE_LIMIT).state == "unknown"
