@@ -20,9 +20,9 @@ from custom_components.smartcar.diagnostics import async_get_config_entry_diagno
 
 from .conftest import Post, fixture_json, vehicle_device
 
-TESLA = fixture_json("vehicle_state_tesla_model_y.json")
-BYD = fixture_json("vehicle_state_byd_atto3.json")
-BMW = fixture_json("vehicle_state_bmw_x3.json")
+TESLA = fixture_json("real_cars/tesla_model_y.json")
+BYD = fixture_json("real_cars/byd_atto3.json")
+BMW = fixture_json("real_cars/bmw_x3.json")
 pytestmark = pytest.mark.usefixtures("frozen_now")
 
 

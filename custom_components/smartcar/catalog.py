@@ -4,15 +4,13 @@ Plain Python with no Home Assistant imports, and the only module that writes a s
 An entry says what the signal needs (its Connect permission), its documented default unit
 (which gives the unit family), and what it becomes: sensors, binary sensors, the device
 tracker, controls that act on the car, automation transitions, a field of the vehicle's
-device. Platforms, transitions,
-diagnostics, Connect's scopes and the README's entity tables all read it, so adding a signal
-is one entry here plus its strings (translations/en.json, icons.json).
+device (signal_spec.py says what an entry holds). Platforms, transitions, diagnostics,
+Connect's scopes and the README's entity tables all read it, so adding a signal is one
+entry here plus its strings (translations/en.json, icons.json).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from .api_commands import CHARGE_LIMIT_PERCENT_RANGE, VehicleCommand
@@ -29,83 +27,32 @@ from .roles import (
     Statistics,
     SwitchControl,
     Text,
-    Transition,
     all_closed,
     became,
     is_alert,
     is_false,
     one_more_open,
 )
-from .signals import UNIT_FAMILIES, Read, charge_complete_at
+from .signal_spec import DeviceField, SignalSpec
+from .signals import Read, charge_complete_at
 
 if TYPE_CHECKING:
-    from .roles import Body, ControlRole, SensorRole
-    from .signals import UnitFamily
+    from .roles import Body
 
-
-class DeviceField(StrEnum):
-    """A field of the vehicle's device that a signal's plain ``value`` fills."""
-
-    NAME = "name"
-    SW_VERSION = "sw_version"
-    SERIAL_NUMBER = "serial_number"
-
-
-@dataclass(frozen=True, slots=True)
-class SignalSpec:
-    """One signal: its code, default unit, permissions and what it becomes.
-
-    ``unit`` is the unit its numbers have when a delivery names none (``""`` for counts;
-    ``None`` for a signal without numbers); its family decides which delivered units are
-    accepted. ``permissions`` are those of its group (GROUP_PERMISSIONS) unless given.
-    ``private`` signals identify the car or its owner: diagnostics redact their value.
-    """
-
-    code: str
-    unit: str | None = None
-    sensors: tuple[SensorRole, ...] = field(default=(), kw_only=True)
-    flags: tuple[Flag, ...] = field(default=(), kw_only=True)
-    tracker: Position | None = field(default=None, kw_only=True)
-    controls: tuple[ControlRole, ...] = field(default=(), kw_only=True)
-    transitions: tuple[Transition, ...] = field(default=(), kw_only=True)
-    device_field: DeviceField | None = field(default=None, kw_only=True)
-    private: bool = field(default=False, kw_only=True)
-    permissions: tuple[str, ...] = field(default=(), kw_only=True)
-
-    @property
-    def family(self) -> UnitFamily | None:
-        """What the signal's numbers measure, from its unit."""
-        return None if self.unit is None else UNIT_FAMILIES[self.unit]
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        """The Connect permissions a vehicle must grant for Smartcar to send this signal."""
-        return self.permissions or (GROUP_PERMISSIONS[self.code.split("-", 1)[0]],)
-
-
-# The permission each signal group needs; SignalSpec.permissions names the exceptions. The
-# groups marked "unconfirmed" are not mapped in Smartcar's documentation.
-GROUP_PERMISSIONS: Final = {
-    "tractionbattery": "read_battery",
-    "lowvoltagebattery": "read_battery",  # unconfirmed
-    "charge": "read_charge",
-    "internalcombustionengine": "read_fuel",
-    "odometer": "read_odometer",
-    "motion": "read_speedometer",
-    "transmission": "read_extended_vehicle_info",  # unconfirmed
-    "closure": "read_security",
-    "surveillance": "read_security",  # unconfirmed
-    "location": "read_location",
-    "wheel": "read_tires",
-    "climate": "read_thermometer",
-    "hvac": "read_climate",
-    "connectivitystatus": "read_extended_vehicle_info",  # unconfirmed
-    "connectivitysoftware": "read_extended_vehicle_info",  # unconfirmed
-    "service": "read_service_history",
-    "diagnostics": "read_diagnostics",
-    "vehicleidentification": "read_extended_vehicle_info",
-    "vehicleuseraccount": "read_user_profile",
-}
+# What an entry is (signal_spec.py) comes with the entries, for the platforms that read both.
+__all__ = [
+    "BY_CODE",
+    "DEVICE_FIELDS",
+    "DIAGNOSTIC_SYSTEMS",
+    "PERMISSIONS",
+    "POSITIONS",
+    "PRIVATE_SIGNALS",
+    "SIGNALS",
+    "VIN_SIGNAL",
+    "DeviceField",
+    "SignalSpec",
+    "plausible",
+]
 
 MEASURED: Final = Statistics.MEASUREMENT
 TOTAL: Final = Statistics.TOTAL_INCREASING
