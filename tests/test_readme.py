@@ -27,17 +27,6 @@ def test_quick_start_is_two_commands() -> None:
     assert commands == ["scripts/develop", "scripts/test"]
 
 
-# The controls section the control issue proposes; until it is merged into the README,
-# its tests are expected to fail (strict: they must pass once it is in).
-CONTROLS_PENDING = pytest.mark.xfail(
-    "\n## Controls\n" not in README, reason="README: Controls section not merged", strict=True
-)
-
-
-# Entities of other platforms that the Controls section lists.
-CONTROL_SENSORS = {("sensor", "api_calls")}
-
-
 def _section(title: str) -> str:
     return README.split(f"\n## {title}\n", 1)[-1].split("\n## ", 1)[0]
 
@@ -45,9 +34,7 @@ def _section(title: str) -> str:
 @pytest.mark.parametrize(
     ("platform", "key"),
     [
-        pytest.param(
-            platform, key, marks=CONTROLS_PENDING if (platform, key) in CONTROL_SENSORS else ()
-        )
+        (platform, key)
         for platform in ("sensor", "binary_sensor", "device_tracker", "event")
         for key in STRINGS["entity"][platform]
     ],
@@ -61,7 +48,7 @@ def test_every_entity_is_documented(platform: str, key: str) -> None:
 @pytest.mark.parametrize(
     ("platform", "key"),
     [
-        pytest.param(platform, key, marks=CONTROLS_PENDING)
+        (platform, key)
         for platform in ("lock", "switch", "number", "button")
         for key in STRINGS["entity"][platform]
     ],
@@ -73,7 +60,6 @@ def test_every_control_is_documented(platform: str, key: str) -> None:
     assert re.search(row, _section("Controls"), re.MULTILINE), name
 
 
-@CONTROLS_PENDING
 def test_controls_say_how_long_a_command_waits_and_what_calls_cost() -> None:
     """The figures a user relies on are the code's: the waits, the limit, the count's file."""
     controls = _section("Controls")
