@@ -63,24 +63,6 @@ REMOVED = {
 }
 # sensor.py's entities of the vehicle itself, which the catalog does not declare.
 VEHICLE_ENTITIES = {("sensor", "last_update")}
-# The entities of ours that do not exist yet: the controls of the control issue, the lock
-# states of doors and trunks the catalog is to read from closure signals (issue 16).
-COMING = {
-    ("lock", "lock"),
-    ("switch", "charging"),
-    ("number", "charge_limit"),
-    *(
-        ("binary_sensor", f"{closure}_lock")
-        for closure in (
-            "door_front_left",
-            "door_front_right",
-            "door_rear_left",
-            "door_rear_right",
-            "trunk",
-            "frunk",
-        )
-    ),
-}
 
 type Deliver = Callable[[dict[str, dict[str, Any] | None]], Awaitable[ClientResponse]]
 
@@ -202,10 +184,10 @@ def registry_state(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any
     }
 
 
-def test_every_counterpart_is_an_entity_here_or_coming() -> None:
+def test_every_counterpart_is_an_entity_here() -> None:
     """Each of their keys names one of our entities (a typo would strand its history)."""
     ours = {(domain, key) for domain, keys in COUNTERPARTS.items() for key in keys.values()}
-    missing = ours - CATALOG_ROLES.keys() - VEHICLE_ENTITIES - COMING
+    missing = ours - CATALOG_ROLES.keys() - VEHICLE_ENTITIES
     assert not missing
 
 

@@ -36,11 +36,10 @@ OTHER_VEHICLES: Final = "vehicles"
 
 # Its entity keys per platform, and the key of the entity here that shows the same
 # quantity (ours: f"{vehicle_id}_{key}"). Sensors, binary sensors and the tracker are the
-# catalog's roles, "last_update" the vehicle's sensor of its last delivery. The controls
-# (lock, switch, number) are those of the control issue, and the lock states of doors and
-# trunks those the catalog takes from the same signals (issue 16): until they exist, Home
-# Assistant keeps the moved registry entries. Its two keys for the time left to charge
-# have one counterpart: the enabled one gets it.
+# catalog's roles, "last_update" the vehicle's sensor of its last delivery; its lock,
+# charging switch and charge-limit number are our controls (on an entry with the control
+# permissions), its door, trunk and frunk locks our lock binary sensors. Its two keys for
+# the time left to charge have one counterpart: the enabled one gets it.
 COUNTERPARTS: Final[Mapping[str, Mapping[str, str]]] = {
     "sensor": {
         "battery_capacity": "nominal_capacity",
