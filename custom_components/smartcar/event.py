@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import callback
 
-from .dispatch import VehicleTopic
-from .entity import VehicleEntity
+from .entity import VehicleEntity, async_add_vehicle_entities
 from .transitions import TRANSITION_TYPES
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
-
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from . import SmartcarConfigEntry
-    from .dispatch import Topic
-    from .fleet import Vehicle
     from .runtime import SmartcarRuntime
 
 PARALLEL_UPDATES = 0
@@ -34,15 +30,10 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the event entity of each vehicle, now and when a new vehicle appears."""
-    runtime = entry.runtime_data
-
-    @callback
-    def add(vehicle: Vehicle, topics: Collection[Topic]) -> None:
-        if VehicleTopic.DELIVERY in topics:  # the vehicle itself is new
-            async_add_entities([SmartcarEventEntity(runtime, vehicle.id)])
-
-    entry.async_on_unload(runtime.async_listen_new_topics(add))
+    """Add the event entity of each vehicle when the vehicle appears."""
+    async_add_vehicle_entities(
+        entry, async_add_entities, partial(SmartcarEventEntity, entry.runtime_data)
+    )
 
 
 class SmartcarEventEntity(VehicleEntity, EventEntity):
