@@ -10,11 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from .signals import UNIT_FAMILIES
-
 if TYPE_CHECKING:
     from .roles import ControlRole, Flag, Position, SensorRole, Transition
-    from .signals import UnitFamily
 
 
 class DeviceField(StrEnum):
@@ -45,11 +42,6 @@ class SignalSpec:
     device_field: DeviceField | None = field(default=None, kw_only=True)
     private: bool = field(default=False, kw_only=True)
     permissions: tuple[str, ...] = field(default=(), kw_only=True)
-
-    @property
-    def family(self) -> UnitFamily | None:
-        """What the signal's numbers measure, from its unit."""
-        return None if self.unit is None else UNIT_FAMILIES[self.unit]
 
     @property
     def needs(self) -> tuple[str, ...]:
