@@ -22,6 +22,7 @@ from .account import (
 )
 from .api import DEFAULT_SCOPES
 from .callback_url import callback_url
+from .compat import vol
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SCOPES,
@@ -54,6 +55,12 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
 
     VERSION = VERSION
     MINOR_VERSION = MINOR_VERSION
+
+    def __init__(self) -> None:
+        """Nothing found yet."""
+        super().__init__()
+        # The Dashboard webhook refresh_webhook found for an entry that never kept it.
+        self._found_webhook_id = ""
 
     # --- Reauth -------------------------------------------------------------------------
 
@@ -169,10 +176,11 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
         """List the account's vehicles again: subscribe new ones, drop the others."""
         entry = self._get_reconfigure_entry()
         known = {vehicle.id: vehicle for vehicle in listed_vehicles(entry)}
+        webhook_id = entry.data.get(CONF_SMARTCAR_WEBHOOK_ID) or self._found_webhook_id
+        if not webhook_id:
+            return await self.async_step_refresh_webhook()
         if self._subscriptions is None:
-            vehicles = VehicleSubscriptions(
-                entry_client(self.hass, entry), entry.data[CONF_SMARTCAR_WEBHOOK_ID]
-            )
+            vehicles = VehicleSubscriptions(entry_client(self.hass, entry), webhook_id)
             if errors := await vehicles.async_list():
                 return self._refresh_failed(errors["base"])
             vehicles.subscribed = {
@@ -205,6 +213,30 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
             errors,
             new=", ".join(sorted(new)) or "-",
             gone=", ".join(sorted(gone)) or "-",
+        )
+
+    async def async_step_refresh_webhook(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Find the Dashboard webhook an entry never kept (one switched from wbyoung/smartcar).
+
+        By the entry's callback URL, or by the id the user pastes; then refresh the vehicles.
+        """
+        entry = self._get_reconfigure_entry()
+        url = callback_url(self.hass, entry) or ""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            finder = VehicleSubscriptions(entry_client(self.hass, entry))
+            entered = str(user_input.get(CONF_SMARTCAR_WEBHOOK_ID, ""))
+            errors = await finder.async_take_webhook(entered, url)
+            if not errors:
+                self._found_webhook_id = finder.webhook_id
+                return await self.async_step_refresh_vehicles()
+        return self.async_show_form(
+            step_id="refresh_webhook",
+            data_schema=vol.Schema({vol.Optional(CONF_SMARTCAR_WEBHOOK_ID): str}),
+            errors=errors,
+            description_placeholders={"webhook_url": url or "-", "dashboard_url": DASHBOARD_URL},
         )
 
     def _refresh_failed(self, error: str) -> ConfigFlowResult:
