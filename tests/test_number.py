@@ -84,6 +84,15 @@ async def test_unknown_while_the_car_reports_no_active_limit(
     assert hass.states.get(CHARGE_LIMIT).state == "unknown"
 
 
+async def test_a_limit_sent_as_a_fraction_shows_as_percent(
+    hass: HomeAssistant, car: FakeCar, deliver: Any
+) -> None:
+    """Some cars send 0.9 for 90 %: the number shows 90, as the sensors would."""
+    car.change(LIMITS, {"values": [], "activeLimit": 0.9, "unit": "percent"})
+    await deliver(car.delivery())
+    assert hass.states.get(CHARGE_LIMIT).state == "90"
+
+
 async def test_another_value_keeps_the_command_pending(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:
