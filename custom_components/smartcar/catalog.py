@@ -11,12 +11,11 @@ entry here plus its strings (translations/en.json, icons.json).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from .api_commands import CHARGE_LIMIT_PERCENT_RANGE, VehicleCommand
-from .plausibility import plausible_body
-from .protocol import holdable
 from .roles import (
+    POSITIONS,
     Choice,
     Flag,
     LockControl,
@@ -32,12 +31,12 @@ from .roles import (
     is_alert,
     is_false,
     one_more_open,
+    open_by_position,
+    opening,
+    unlocked,
 )
 from .signal_spec import DeviceField, SignalSpec
 from .signals import Read, charge_complete_at
-
-if TYPE_CHECKING:
-    from .roles import Body
 
 # What an entry is (signal_spec.py) comes with the entries, for the platforms that read both.
 __all__ = [
@@ -45,27 +44,17 @@ __all__ = [
     "DEVICE_FIELDS",
     "DIAGNOSTIC_SYSTEMS",
     "PERMISSIONS",
-    "POSITIONS",
     "PRIVATE_SIGNALS",
     "SIGNALS",
     "VIN_SIGNAL",
     "DeviceField",
     "SignalSpec",
-    "plausible",
 ]
 
 MEASURED: Final = Statistics.MEASUREMENT
 TOTAL: Final = Statistics.TOTAL_INCREASING
 # How far a full battery or tank can take a car, in km.
 RANGE: Final = (0, 3000)
-
-# Row 0 is the front, column 0 the left.
-POSITIONS: Final = (
-    ("front_left", 0, 0),
-    ("front_right", 0, 1),
-    ("rear_left", 1, 0),
-    ("rear_right", 1, 1),
-)
 
 # Smartcar's diagnostics-* systems, each reporting {"status": "OK" | "ALERT"}.
 DIAGNOSTIC_SYSTEMS: Final = (  # noqa: SIM905 (21 names; a line each would fill a page)
@@ -75,41 +64,9 @@ DIAGNOSTIC_SYSTEMS: Final = (  # noqa: SIM905 (21 names; a line each would fill 
 ).split()
 
 
-def plausible(code: str, body: Body) -> bool:
-    """Whether a delivered body of ``code`` could be true, and can be held at all.
-
-    A signal the catalog does not know only has to be one that can be held; plausibility.py
-    checks the others against their roles.
-    """
-    if not holdable(body):
-        return False
-    spec = BY_CODE.get(code)
-    return spec is None or plausible_body(spec, body)
-
-
-def _opening(key: str, device_class: str = "opening") -> Flag:
-    return Flag(key, device_class, read=Read("isOpen"))
-
-
-def _locked(key: str, row: int | None = None, column: int | None = None) -> Flag:
-    """Whether a door, the trunk or the frunk is unlocked, from its ``isLocked``."""
-    return Flag(key, "lock", read=Read("isLocked", row, column), on=is_false)
-
-
-def _grid(prefix: str, device_class: str) -> tuple[Flag, ...]:
-    """A flag per door (or window) position, and one for whether any is open."""
-    return (
-        *(
-            Flag(f"{prefix}_{name}", device_class, read=Read("isOpen", row, column))
-            for name, row, column in POSITIONS
-        ),
-        Flag(f"any_{prefix}_open", device_class, read=Read("isOpen", any_item=True)),
-    )
-
-
 # Each door's own lock: a car reports a door unlocked while the others are locked.
 DOOR_LOCKS: Final = tuple(
-    _locked(f"door_{name}_lock", row, column) for name, row, column in POSITIONS
+    unlocked(f"door_{name}_lock", row, column) for name, row, column in POSITIONS
 )
 
 
@@ -322,24 +279,24 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
     ),
     SignalSpec(
         "closure-doors",
-        flags=(*_grid("door", "door"), *DOOR_LOCKS),
+        flags=(*open_by_position("door", "door"), *DOOR_LOCKS),
         transitions=(one_more_open("door_opened"), all_closed("doors_closed")),
     ),
     SignalSpec(
         "closure-reartrunk",
-        flags=(_opening("trunk"), _locked("trunk_lock")),
+        flags=(opening("trunk"), unlocked("trunk_lock")),
         transitions=(became("trunk_opened", value=True, read=Read("isOpen")),),
     ),
     SignalSpec(
         "closure-windows",
-        flags=_grid("window", "window"),
+        flags=open_by_position("window", "window"),
         transitions=(one_more_open("window_opened"),),
     ),
     # Its isLocked is often null: a car without a frunk lock shows no frunk lock entity.
-    SignalSpec("closure-fronttrunk", flags=(_opening("frunk"), _locked("frunk_lock"))),
-    SignalSpec("closure-enginecover", flags=(_opening("hood"),)),
-    SignalSpec("closure-sunroof", flags=(_opening("sunroof", "window"),)),
-    SignalSpec("closure-tailgate", flags=(_opening("tailgate"),)),
+    SignalSpec("closure-fronttrunk", flags=(opening("frunk"), unlocked("frunk_lock"))),
+    SignalSpec("closure-enginecover", flags=(opening("hood"),)),
+    SignalSpec("closure-sunroof", flags=(opening("sunroof", "window"),)),
+    SignalSpec("closure-tailgate", flags=(opening("tailgate"),)),
     SignalSpec("surveillance-isenabled", flags=(Flag("surveillance"),)),
     # Location; the heading needs the compass permission.
     SignalSpec(

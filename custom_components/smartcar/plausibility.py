@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .protocol import MAX_TEXT_LENGTH
+from .catalog import BY_CODE
+from .protocol import MAX_TEXT_LENGTH, holdable
 from .roles import Number, Text
 from .signals import VALUE, plausible_number
 
@@ -67,3 +68,15 @@ def _on_earth(body: Body, position: Position) -> bool:
         or (isinstance(value, str) and _fits_a_state(value))
         for field in position.attributes
     )
+
+
+def plausible(code: str, body: Body) -> bool:
+    """Whether a delivered body of ``code`` could be true, and can be held at all.
+
+    A signal the catalog does not know only has to be one that can be held; plausibility.py
+    checks the others against their roles (plausible_body).
+    """
+    if not holdable(body):
+        return False
+    spec = BY_CODE.get(code)
+    return spec is None or plausible_body(spec, body)

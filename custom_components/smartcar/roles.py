@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .signals import VALUE, Read
 
@@ -103,6 +103,36 @@ class Flag(Role):
 
     device_class: str | None = None
     on: Callable[[Any], bool | None] = field(default=is_true, kw_only=True)
+
+
+# Smartcar's grid of doors, windows and tires: row 0 is the front, column 0 the left.
+POSITIONS: Final = (
+    ("front_left", 0, 0),
+    ("front_right", 0, 1),
+    ("rear_left", 1, 0),
+    ("rear_right", 1, 1),
+)
+
+
+def opening(key: str, device_class: str = "opening") -> Flag:
+    """Whether a door, window, trunk or cover is open, from its ``isOpen``."""
+    return Flag(key, device_class, read=Read("isOpen"))
+
+
+def unlocked(key: str, row: int | None = None, column: int | None = None) -> Flag:
+    """Whether a door, the trunk or the frunk is unlocked, from its ``isLocked``."""
+    return Flag(key, "lock", read=Read("isLocked", row, column), on=is_false)
+
+
+def open_by_position(prefix: str, device_class: str) -> tuple[Flag, ...]:
+    """A flag per door (or window) position, and one for whether any is open."""
+    return (
+        *(
+            Flag(f"{prefix}_{name}", device_class, read=Read("isOpen", row, column))
+            for name, row, column in POSITIONS
+        ),
+        Flag(f"any_{prefix}_open", device_class, read=Read("isOpen", any_item=True)),
+    )
 
 
 @dataclass(frozen=True, slots=True)

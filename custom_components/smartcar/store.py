@@ -16,11 +16,11 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .catalog import plausible
 from .const import DOMAIN, LOGGER, SAVE_DELAY_SECONDS, STORAGE_VERSION
 from .fleet import Fleet, SignalState, Vehicle
 from .freshness import now_ms
 from .issues import STORAGE_LOST, async_set_issue, entry_issue_id
+from .plausibility import plausible
 from .protocol import SignalError, model_year
 from .timestamps import parse_timestamp, trusted_time
 from .vehicle_errors import as_dict, from_dict
