@@ -458,15 +458,12 @@ async def test_retries_keep_the_event_id_and_follow_the_scaled_schedule(serve: S
     # Only the per-attempt meta differs between attempts.
     for seen in attempts[1:]:
         assert {**seen.document, "meta": None} == {**attempts[0].document, "meta": None}
-    # Attempt n is sent 25, 75 and 175 s (scaled) after the first one, not earlier.
+    # Attempt n is sent 25, 75 and 175 s (scaled) after the first one, not earlier: the
+    # exponential backoff, on the sender's clock (times of arrival on a loaded machine move
+    # both ways, so they are not compared).
     schedule = [sum(simulator.RETRY_DELAYS[:n]) * speed * 1000 for n in range(1, 4)]
     for at, due in zip(delivered_at[1:], schedule, strict=True):
         assert due - 1 <= at - delivered_at[0] < due + 500
-    # Exponential backoff: each wait at least its scheduled delay (a loaded machine may
-    # only make a wait longer, so the gaps' order is not compared).
-    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(attempts)]
-    for gap, delay in zip(gaps, simulator.RETRY_DELAYS, strict=False):
-        assert gap >= delay * speed - 0.001  # seconds
     assert report.retried == 3
     assert report.dropped == 0
     assert report.rejected == {"503": 3}
