@@ -50,6 +50,20 @@ GRANT = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_sec
 STATES_TIMEOUT = 10.0
 
 
+async def start_with_fake_api(
+    server: HomeAssistantServer, api: SmartcarApi, session: aiohttp.ClientSession
+) -> HomeAssistantClient:
+    """Start the server with Smartcar's API at the fake, onboard it, wait until it runs."""
+    server.extra_env[API_VARIABLE] = api.url
+    server.start()
+    await server.wait_http()
+    client = HomeAssistantClient(session, server.url)
+    await client.onboard(**OWNER, complete=False)
+    assert client.access_token is not None
+    await server.wait_running(client.access_token)
+    return client
+
+
 async def states_matching(
     client: HomeAssistantClient, entities: dict[str, dict[str, str]]
 ) -> dict[str, dict[str, str]]:
@@ -93,13 +107,7 @@ async def test_connect_from_add_integration_to_deliveries(  # noqa: PLR0915 (one
         SmartcarApi(vehicles=VEHICLES, redirect_uris=[REDIRECT_URI]) as api,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
     ):
-        server.extra_env[API_VARIABLE] = api.url
-        server.start()
-        await server.wait_http()
-        client = HomeAssistantClient(session, server.url)
-        await client.onboard(**OWNER, complete=False)
-        assert client.access_token is not None
-        await server.wait_running(client.access_token)
+        client = await start_with_fake_api(server, api, session)
         version = (await client.get("/api/config"))["version"]
         stopwatch.lap("first start and onboarding")
         assert (api.token_grants, api.consents, api.calls) == ([], [], [])

@@ -22,8 +22,8 @@ from simulator.api import APPLICATION_ID, CLIENT_ID, CLIENT_SECRET, SmartcarApi
 from simulator.payloads import USER_ID
 
 from .conftest import EXTERNAL_URL
-from .test_connect import API_VARIABLE, REDIRECT_URI, by_vehicle
-from .test_live_server import OWNER, TOKEN, deprecation_reports, server_errors
+from .test_connect import REDIRECT_URI, by_vehicle, start_with_fake_api
+from .test_live_server import TOKEN, deprecation_reports, server_errors
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -39,13 +39,7 @@ async def test_lock_and_refresh(server: HomeAssistantServer) -> None:
         SmartcarApi(vehicles=1, redirect_uris=[REDIRECT_URI]) as api,
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
     ):
-        server.extra_env[API_VARIABLE] = api.url
-        server.start()
-        await server.wait_http()
-        client = HomeAssistantClient(session, server.url)
-        await client.onboard(**OWNER, complete=False)
-        assert client.access_token is not None
-        await server.wait_running(client.access_token)
+        client = await start_with_fake_api(server, api, session)
         entry = await client.create_connect_entry(
             name="Smartcar",
             token=TOKEN,
