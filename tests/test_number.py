@@ -93,6 +93,19 @@ async def test_a_limit_sent_as_a_fraction_shows_as_percent(
     assert hass.states.get(CHARGE_LIMIT).state == "90"
 
 
+async def test_a_limit_sent_as_a_fraction_confirms_the_command(
+    hass: HomeAssistant, car: FakeCar, deliver: Any
+) -> None:
+    """90 is commanded; the car then reports 0.9: the command is confirmed, not pending."""
+    await deliver(car.delivery())
+    car.acts = False
+    await set_limit(hass, 90)
+    car.change(LIMITS, {"values": [], "activeLimit": 0.9, "unit": "percent"})
+    await deliver(car.delivery(LIMITS))
+    state = hass.states.get(CHARGE_LIMIT)
+    assert (state.state, state.attributes["pending"]) == ("90", False)
+
+
 async def test_another_value_keeps_the_command_pending(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:

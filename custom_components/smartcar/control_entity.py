@@ -83,7 +83,7 @@ class ControlEntity(SmartcarEntity):
     def _value(self, state: SignalState) -> Hashable:
         """The car's state as the platform shows it, and the state commanded (or None)."""
         commanded = self._control.pending.commanded(self._vehicle_id, self._code, self.role)
-        return self._state_of(self.role.read(state.body or {})), commanded
+        return self._state_of(self.role.reading(state.body or {})), commanded
 
     def _state_of(self, value: Any) -> Hashable:
         """The read value as the platform shows it: on or off (None: unknown)."""

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.number import NumberEntity, NumberEntityDescription
-from homeassistant.const import PERCENTAGE
 from homeassistant.exceptions import ServiceValidationError
 
 from .const import DOMAIN
 from .control_entity import ControlEntity, control_platform
 from .entity import SmartcarEntityDescription
 from .roles import NumberControl
-from .signals import normalise_percent
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -44,15 +42,8 @@ class SmartcarNumber(ControlEntity, NumberEntity):
 
     entity_description: SmartcarNumberEntityDescription
 
-    def _state_of(self, value: Any) -> Hashable:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        # A limit some cars send as a fraction (0.9) reads as the sensors read it (90 %).
-        return normalise_percent(value).value if self._unit == PERCENTAGE else value
-
-    @property
-    def _unit(self) -> str | None:
-        return self.entity_description.native_unit_of_measurement
+    def _state_of(self, value: float | None) -> Hashable:
+        return value  # the control's reading: a percentage, or None
 
     def _set_value(self, value: Any) -> None:
         number, commanded = value

@@ -153,4 +153,4 @@ class PendingCommands:
         """Whether the vehicle's signal shows ``target``."""
         vehicle = self._runtime.fleet.vehicles.get(vehicle_id)
         body = vehicle.value(code) if vehicle is not None else None
-        return body is not None and role.read(body) == target
+        return body is not None and role.reading(body) == target

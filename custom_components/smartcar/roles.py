@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from .signals import VALUE, Read
+from .signals import VALUE, Read, normalise_percent
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -158,6 +158,10 @@ class Control(Role):
 
     replaces: str | None = field(default=None, kw_only=True)
 
+    def reading(self, body: Body) -> Any:
+        """The control's value in a body: what its entity shows, what confirms a command."""
+        return self.read(body)
+
 
 @dataclass(frozen=True, slots=True)
 class _TwoWay(Control):
@@ -188,10 +192,21 @@ class SwitchControl(_TwoWay):
 
 @dataclass(frozen=True, slots=True)
 class NumberControl(Control):
-    """A number entity: the read number, which ``set_to`` sets to a whole value of ``values``."""
+    """A number entity: the read percentage, which ``set_to`` sets to a whole value of ``values``.
+
+    Smartcar's one number command, the charge limit, takes a percentage; some cars report
+    it as a fraction (0.9), read as the sensors read it (90).
+    """
 
     set_to: VehicleCommand
     values: range
+
+    def reading(self, body: Body) -> Any:
+        """The percentage in a body (None if it holds no number)."""
+        value = self.read(body)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return normalise_percent(value).value
 
     @property
     def commands(self) -> tuple[VehicleCommand, ...]:
