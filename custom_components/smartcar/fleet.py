@@ -23,10 +23,9 @@ from .protocol import (
     VehicleState,
     holdable,
     read_signal,
-    recorded_at,
     signal_failed,
 )
-from .timestamps import ordering_time
+from .timestamps import ordering_time, parse_timestamp
 from .vehicle_errors import TRANSIENT_ERRORS
 
 if TYPE_CHECKING:
@@ -62,11 +61,38 @@ class SignalState:
     recorded_at: int | None = None
     retrieved_at: int | None = None
     newest_seen_at: int = 0
+    # ``recorded_at`` as the car maker's time was last delivered (an integer or ISO text),
+    # so that a repeat is recognised without reading the time again: not saved.
+    recorded_as: object = None
 
     @property
     def has_value(self) -> bool:
         """Whether a value is held and no error currently stands in its way."""
         return self.body is not None and self.error is None
+
+    def repeated_by(self, item: JSONObject) -> bool:
+        """Whether a delivered signal object is the report held: it changes nothing.
+
+        The same value, recorded by the car at the same time. Smartcar sends the car's
+        latest report of every signal with each delivery, most of them the report held:
+        this is the check each of them gets, so it stays cheap.
+        """
+        meta = item.get("meta")
+        if (
+            self.error is not None
+            or self.recorded_at is None
+            or not isinstance(meta, dict)
+            or self.body != item.get("body")
+            or signal_failed(item)
+        ):
+            return False
+        sent = meta.get("oemUpdatedAt")
+        if sent is not None and sent == self.recorded_as:
+            return True
+        if parse_timestamp(sent) != self.recorded_at:
+            return False
+        self.recorded_as = sent  # the same time, as this car writes it
+        return True
 
 
 @dataclass(slots=True)
@@ -204,18 +230,7 @@ class Fleet:
         for item in event.signal_objects:
             code = item.get("code")
             state = held.get(code) if isinstance(code, str) else None
-            if (
-                state is not None
-                and state.has_value
-                and code not in blocked
-                and state.recorded_at is not None
-                and state.body == item.get("body")
-                and recorded_at(item) == state.recorded_at
-                and not signal_failed(item)
-            ):
-                # Smartcar sends the car's latest report of every signal with each delivery,
-                # most of them the report held: the same value, recorded at the same time by
-                # the car, changes nothing.
+            if state is not None and code not in blocked and state.repeated_by(item):
                 continue
             signal = read_signal(item)
             if signal is None:
@@ -323,5 +338,6 @@ def _apply_signal(
         return error_cleared
     state.body = signal.body
     state.recorded_at = signal.oem_updated_at
+    state.recorded_as = None
     state.retrieved_at = signal.retrieved_at or delivered_at
     return True

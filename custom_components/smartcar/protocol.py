@@ -205,19 +205,17 @@ def signal_failed(item: JSONObject) -> bool:
     return isinstance(status, dict) and status.get("value") in _FAILED
 
 
-def recorded_at(item: JSONObject) -> int | None:
-    """When the car recorded a signal object's value: its ``oemUpdatedAt``, in ms."""
-    meta = item.get("meta")
-    return parse_timestamp(meta.get("oemUpdatedAt")) if isinstance(meta, dict) else None
-
-
 def signal_times(item: JSONObject) -> tuple[int | None, int | None]:
-    """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms."""
+    """A signal object's ``oemUpdatedAt`` and ``retrievedAt`` (or ``fetchedAt``), in ms.
+
+    ``oemUpdatedAt`` is when the car recorded the value; ``retrievedAt`` when Smartcar
+    fetched it.
+    """
     meta = as_object(item.get("meta"))
     retrieved_at = meta.get("retrievedAt")
     if retrieved_at is None:
         retrieved_at = meta.get("fetchedAt")
-    return recorded_at(item), parse_timestamp(retrieved_at)
+    return parse_timestamp(meta.get("oemUpdatedAt")), parse_timestamp(retrieved_at)
 
 
 def holdable(value: Any) -> bool:
