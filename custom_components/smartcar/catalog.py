@@ -35,7 +35,7 @@ from .roles import (
     opening,
     unlocked,
 )
-from .signal_spec import DeviceField, SignalSpec
+from .signal_spec import DeviceField, SignalSpec, true_or_false
 from .signals import Read, charge_complete_at
 
 # What an entry is (signal_spec.py) comes with the entries, for the platforms that read both.
@@ -112,14 +112,14 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         flags=(Flag("battery_heater", "running", diagnostic=True),),
     ),
     # Charging
-    SignalSpec(
-        "charge-ischargingcableconnected",
-        flags=(Flag("plugged_in", "plug"),),
-        transitions=(became("plugged_in", value=True), became("unplugged", value=False)),
+    true_or_false(
+        "charge-ischargingcableconnected", Flag("plugged_in", "plug"), "plugged_in", "unplugged"
     ),
-    SignalSpec(
+    true_or_false(
         "charge-ischarging",
-        flags=(Flag("charging", "battery_charging"),),
+        Flag("charging", "battery_charging"),
+        "charging_started",
+        "charging_stopped",
         controls=(
             SwitchControl(
                 "charging",
@@ -127,10 +127,6 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
                 VehicleCommand.STOP_CHARGE,
                 replaces="charging",
             ),
-        ),
-        transitions=(
-            became("charging_started", value=True),
-            became("charging_stopped", value=False),
         ),
     ),
     SignalSpec(
@@ -269,13 +265,14 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         sensors=(Text("drive_mode", read=Read("canonical"), enabled=False),),
     ),
     # Security and closures
-    SignalSpec(
+    true_or_false(
         "closure-islocked",
-        flags=(Flag("lock", "lock", on=is_false),),
+        Flag("lock", "lock", on=is_false),
+        "locked",
+        "unlocked",
         controls=(
             LockControl("lock", VehicleCommand.LOCK, VehicleCommand.UNLOCK, replaces="lock"),
         ),
-        transitions=(became("locked", value=True), became("unlocked", value=False)),
     ),
     SignalSpec(
         "closure-doors",
@@ -307,11 +304,7 @@ SIGNALS: Final[tuple[SignalSpec, ...]] = (
         ),
         permissions=("read_location", "read_compass"),
     ),
-    SignalSpec(
-        "location-isathome",
-        flags=(Flag("at_home", "presence"),),
-        transitions=(became("arrived_home", value=True), became("left_home", value=False)),
-    ),
+    true_or_false("location-isathome", Flag("at_home", "presence"), "arrived_home", "left_home"),
     # Tires
     SignalSpec(
         "wheel-tires",

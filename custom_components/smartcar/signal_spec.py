@@ -1,7 +1,8 @@
 """What a catalog entry is: a signal's code, unit, permissions and what it becomes.
 
 Plain Python with no Home Assistant imports. catalog.py declares one entry per signal;
-this module says what an entry holds and which permission each signal group needs.
+this module says what an entry holds, which permission each signal group needs, and
+builds the entry of a true-or-false signal that automations follow both ways.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
+
+from .roles import became
 
 if TYPE_CHECKING:
     from .roles import ControlRole, Flag, Position, SensorRole, Transition
@@ -47,6 +50,23 @@ class SignalSpec:
     def needs(self) -> tuple[str, ...]:
         """The Connect permissions a vehicle must grant for Smartcar to send this signal."""
         return self.permissions or (GROUP_PERMISSIONS[self.code.split("-", 1)[0]],)
+
+
+def true_or_false(
+    code: str,
+    flag: Flag,
+    true_type: str,
+    false_type: str,
+    *,
+    controls: tuple[ControlRole, ...] = (),
+) -> SignalSpec:
+    """A true-or-false signal: its binary sensor, and a transition each way of those types."""
+    return SignalSpec(
+        code,
+        flags=(flag,),
+        controls=controls,
+        transitions=(became(true_type, value=True), became(false_type, value=False)),
+    )
 
 
 # The permission each signal group needs; SignalSpec.permissions names the exceptions. The
