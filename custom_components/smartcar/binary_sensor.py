@@ -14,10 +14,10 @@ from homeassistant.const import EntityCategory
 
 from .catalog import SIGNALS
 from .dispatch import VehicleTopic
-from .entities_on_value import async_add_on_first_value
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
+    async_add_catalog_entities,
     index_by_topic,
     role_fields,
 )
@@ -73,7 +73,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a binary sensor for each catalog flag a vehicle delivers a value of."""
-    async_add_on_first_value(entry, async_add_entities, BY_TOPIC, SmartcarBinarySensor)
+    async_add_catalog_entities(entry, async_add_entities, BY_TOPIC, SmartcarBinarySensor)
 
 
 class SmartcarBinarySensor(SmartcarEntity, BinarySensorEntity):

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
 from .dispatch import VehicleTopic
+from .plausibility import reads_a_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Coroutine, Hashable, Iterable
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from . import SmartcarConfigEntry
     from .catalog import SignalSpec
-    from .dispatch import Topic
+    from .dispatch import Topic, Unsubscribe
     from .fleet import SignalState, Vehicle
     from .roles import Role
     from .runtime import SmartcarRuntime
@@ -74,24 +75,82 @@ def index_by_topic[D: SmartcarEntityDescription](
     return {topic: tuple(group) for topic, group in index.items()}
 
 
+def _reads_a_value(vehicle: Vehicle, description: SmartcarEntityDescription) -> bool:
+    """Whether the entity's role reads something from its signal's body (or it has none)."""
+    role, topic = description.role, description.topic
+    state = vehicle.signals.get(topic) if role and isinstance(topic, str) else None
+    if role is None or state is None or state.body is None:
+        return True
+    return reads_a_value(role, state.body)
+
+
+class _CatalogEntities[D: SmartcarEntityDescription]:
+    """The catalog entities of one platform, each added once its role reads a value.
+
+    A body can carry a field its car never fills: the frunk's ``isLocked`` is often
+    ``null`` next to a real ``isOpen``. An entity made for that field would be stuck at
+    "unknown": it is added with the delivery that first fills it.
+    """
+
+    def __init__(
+        self,
+        runtime: SmartcarRuntime,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+        descriptions: dict[Topic, tuple[D, ...]],
+        entity_class: Callable[[SmartcarRuntime, str, D], Entity],
+    ) -> None:
+        self._runtime = runtime
+        self._add_entities = async_add_entities
+        self._descriptions = descriptions
+        self._entity_class = entity_class
+        # Per vehicle and key, the subscription of an entity waiting for its first value.
+        self._waiting: dict[tuple[str, str], Unsubscribe] = {}
+
+    @callback
+    def add(self, vehicle: Vehicle, topics: Collection[Topic]) -> None:
+        """Add the entities of topics that got a body; wait for those it has no value for."""
+        ready = []
+        for topic in topics:
+            for description in self._descriptions.get(topic, ()):
+                if _reads_a_value(vehicle, description):
+                    ready.append(description)
+                else:
+                    self._wait(vehicle, description)
+        self._add_entities(self._entity_class(self._runtime, vehicle.id, d) for d in ready)
+
+    def _wait(self, vehicle: Vehicle, description: D) -> None:
+        key = (vehicle.id, description.key)
+        if key in self._waiting:
+            return
+
+        @callback
+        def changed() -> None:
+            if _reads_a_value(vehicle, description):
+                self._waiting.pop(key)()
+                self._add_entities([self._entity_class(self._runtime, vehicle.id, description)])
+
+        self._waiting[key] = self._runtime.dispatch.subscribe(
+            vehicle.id, description.topic, changed
+        )
+
+    @callback
+    def stop(self) -> None:
+        """The entry unloads: nobody waits any longer."""
+        for unsubscribe in self._waiting.values():
+            unsubscribe()
+
+
 def async_add_catalog_entities[D: SmartcarEntityDescription](
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: dict[Topic, tuple[D, ...]],
     entity_class: Callable[[SmartcarRuntime, str, D], Entity],
 ) -> None:
-    """Add a platform's entities for every topic with a value, now and as new ones arrive."""
+    """Add a platform's entities for every topic with a value, each once it reads one."""
     runtime = entry.runtime_data
-
-    @callback
-    def add(vehicle: Vehicle, topics: Collection[Topic]) -> None:
-        async_add_entities(
-            entity_class(runtime, vehicle.id, description)
-            for topic in topics
-            for description in descriptions.get(topic, ())
-        )
-
-    entry.async_on_unload(runtime.async_listen_new_topics(add))
+    entities = _CatalogEntities(runtime, async_add_entities, descriptions, entity_class)
+    entry.async_on_unload(runtime.async_listen_new_topics(entities.add))
+    entry.async_on_unload(entities.stop)
 
 
 def catalog_platform[D: SmartcarEntityDescription](

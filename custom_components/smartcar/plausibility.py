@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import BY_CODE
 from .protocol import MAX_TEXT_LENGTH, holdable
-from .roles import Number, Text
+from .roles import Number, Position, Text
 from .signals import VALUE, plausible_number
 
 if TYPE_CHECKING:
     from .catalog import SignalSpec
-    from .roles import Body, Position
+    from .roles import Body, Role
 
 
 def plausible_body(spec: SignalSpec, body: Body) -> bool:
@@ -40,12 +40,19 @@ def carries_value(spec: SignalSpec, body: Body) -> bool:
     Cars send ``{"value": null}`` for what they do not report: an entity made from it
     would be stuck at "unknown" until a real value comes, so such a body is no value.
     """
+    roles: list[Role] = [*spec.sensors, *spec.flags, *spec.controls]
     if spec.tracker is not None:
+        roles.append(spec.tracker)
+    return any(reads_a_value(role, body) for role in roles) or (
+        spec.device_field is not None and VALUE(body) is not None
+    )
+
+
+def reads_a_value(role: Role, body: Body) -> bool:
+    """Whether ``role`` reads something from ``body``: its entity would not be "unknown"."""
+    if isinstance(role, Position):
         return any(body.get(name) is not None for name in ("latitude", "longitude"))
-    reads = [role.read for role in (*spec.sensors, *spec.flags, *spec.controls)]
-    if spec.device_field is not None:
-        reads.append(VALUE)
-    return any(read(body) is not None for read in reads)
+    return role.read(body) is not None
 
 
 def _fits_a_state(value: Any) -> bool:
