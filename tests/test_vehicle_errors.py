@@ -118,6 +118,7 @@ def test_one_dict_form_round_trips() -> None:
     [
         pytest.param({}, {}, id="empty"),
         pytest.param({"type": 5, "code": ["x"], "state": None}, {}, id="not-text"),
+        pytest.param({"description": "", "doc_url": ""}, {}, id="empty-text"),
         pytest.param({"signals": "a-b"}, {}, id="signals-not-a-list"),
         pytest.param({"signals": ["a-b", 3, None]}, {"signals": ("a-b",)}, id="odd-signals"),
         pytest.param({"code": "ASLEEP", "extra": 1}, {"code": "ASLEEP"}, id="unknown-field"),

@@ -12,10 +12,13 @@ VERIFY answer are signatures.py's; times and their ordering rule are timestamps.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from .json_body import JSONObject, ProtocolError, as_object
 from .timestamps import parse_timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 FIRST_DELIVERY: Final = "FIRST_DELIVERY"
 # A signal's status in error; a successful one says SUCCESS, or nothing (live deliveries).
@@ -29,6 +32,16 @@ _MODEL_YEARS: Final = range(1900, 2200)
 # Home Assistant's limit for a state, kept for every text the integration shows or names
 # a vehicle with.
 MAX_TEXT_LENGTH: Final = 255
+# The text fields of a vehicle error's entry, named as VehicleErrorItem and storage name them.
+ERROR_TEXT_FIELDS: Final = (
+    "type",
+    "code",
+    "state",
+    "description",
+    "suggested_user_message",
+    "doc_url",
+    "resolution",
+)
 
 
 # --- Events ----------------------------------------------------------------------------
@@ -112,6 +125,16 @@ class VehicleErrorItem:
     doc_url: str | None
     resolution: str | None
     signals: tuple[str, ...]
+
+    @classmethod
+    def of(cls, texts: Mapping[str, Any], signals: Iterable[str]) -> Self:
+        """An entry from its ERROR_TEXT_FIELDS; anything but a non-empty text there is None.
+
+        Both readings build an entry with it: Smartcar's entry and the stored one.
+        """
+        return cls(
+            **{name: _str(texts.get(name)) for name in ERROR_TEXT_FIELDS}, signals=tuple(signals)
+        )
 
     @property
     def resolved(self) -> bool:
@@ -293,16 +316,14 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
             code = None
         if code is not None:
             codes.append(code)
-    return VehicleErrorItem(
-        type=_str(item.get("type")),
-        code=_str(item.get("code")),
-        state=_str(item.get("state")),
-        description=_str(item.get("description")),
-        suggested_user_message=_str(item.get("suggestedUserMessage")),
-        doc_url=_str(item.get("docURL")),
-        resolution=_str(as_object(item.get("resolution")).get("type")),
-        signals=tuple(codes),
-    )
+    # Smartcar names two fields in camelCase and gives the resolution as an object.
+    texts = {
+        **item,
+        "suggested_user_message": item.get("suggestedUserMessage"),
+        "doc_url": item.get("docURL"),
+        "resolution": as_object(item.get("resolution")).get("type"),
+    }
+    return VehicleErrorItem.of(texts, codes)
 
 
 def _code_of(signal: JSONObject) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from .catalog import BY_CODE
-from .protocol import VehicleErrorItem
+from .protocol import ERROR_TEXT_FIELDS, VehicleErrorItem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,17 +47,6 @@ ERROR_STATES: Final = (
     "smartcar_not_capable",
     "vehicle_not_capable",
     "other",
-)
-
-# The text fields of an entry, as ``as_dict`` names them (its signals come as a list).
-_TEXT_FIELDS: Final = (
-    "type",
-    "code",
-    "state",
-    "description",
-    "suggested_user_message",
-    "doc_url",
-    "resolution",
 )
 
 
@@ -111,7 +100,7 @@ def most_pressing(errors: Iterable[VehicleErrorItem]) -> list[VehicleErrorItem]:
 
 def as_dict(item: VehicleErrorItem) -> dict[str, Any]:
     """An entry as JSON-safe data: for storage, diagnostics and the sensor's attributes."""
-    data: dict[str, Any] = {name: getattr(item, name) for name in _TEXT_FIELDS}
+    data: dict[str, Any] = {name: getattr(item, name) for name in ERROR_TEXT_FIELDS}
     data["signals"] = list(item.signals)
     return data
 
@@ -119,19 +108,5 @@ def as_dict(item: VehicleErrorItem) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> VehicleErrorItem:
     """An entry from ``as_dict`` output; a field of the wrong type becomes None (or empty)."""
     signals = data.get("signals")
-    return VehicleErrorItem(
-        type=_text_or_none(data.get("type")),
-        code=_text_or_none(data.get("code")),
-        state=_text_or_none(data.get("state")),
-        description=_text_or_none(data.get("description")),
-        suggested_user_message=_text_or_none(data.get("suggested_user_message")),
-        doc_url=_text_or_none(data.get("doc_url")),
-        resolution=_text_or_none(data.get("resolution")),
-        signals=tuple(code for code in signals if isinstance(code, str))
-        if isinstance(signals, list)
-        else (),
-    )
-
-
-def _text_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    codes = [code for code in signals if isinstance(code, str)] if isinstance(signals, list) else []
+    return VehicleErrorItem.of(data, codes)
