@@ -127,7 +127,7 @@ class VehicleErrorItem:
     signals: tuple[str, ...]
 
     @classmethod
-    def of(cls, texts: Mapping[str, Any], signals: Iterable[str]) -> Self:
+    def from_fields(cls, texts: Mapping[str, Any], signals: Iterable[str]) -> Self:
         """An entry from its ERROR_TEXT_FIELDS; anything but a non-empty text there is None.
 
         Both readings build an entry with it: Smartcar's entry and the stored one.
@@ -323,7 +323,7 @@ def _error_item(item: JSONObject) -> VehicleErrorItem:
         "doc_url": item.get("docURL"),
         "resolution": as_object(item.get("resolution")).get("type"),
     }
-    return VehicleErrorItem.of(texts, codes)
+    return VehicleErrorItem.from_fields(texts, codes)
 
 
 def _code_of(signal: JSONObject) -> str | None:

@@ -109,4 +109,4 @@ def from_dict(data: dict[str, Any]) -> VehicleErrorItem:
     """An entry from ``as_dict`` output; a field of the wrong type becomes None (or empty)."""
     signals = data.get("signals")
     codes = [code for code in signals if isinstance(code, str)] if isinstance(signals, list) else []
-    return VehicleErrorItem.of(data, codes)
+    return VehicleErrorItem.from_fields(data, codes)
