@@ -51,8 +51,12 @@ class ApplicationToken:
     ) -> None:
         """Ask ``token_url`` for tokens with these API credentials."""
         self._session = session
-        self._client_id = client_id
-        self._client_secret = client_secret
+        # The API credentials as the token request sends them (nothing else uses them).
+        self._form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
         self._token_url = token_url
         self._clock = clock
         self._token: str | None = None
@@ -72,15 +76,10 @@ class ApplicationToken:
         self._token = None
 
     async def _fetch(self) -> tuple[str, float]:
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self._client_id,
-            "client_secret": self._client_secret,
-        }
         try:
             async with self._session.post(
                 self._token_url,
-                data=form,
+                data=self._form,
                 headers={"Accept": "application/json"},
                 timeout=REQUEST_TIMEOUT,
             ) as response:

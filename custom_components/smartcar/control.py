@@ -102,7 +102,7 @@ async def async_setup_control(
     if is_connect_v3(entry.data):
         store = call_counter_store(hass, entry.entry_id)
         counter = await store.async_load()
-        runtime.control = VehicleControl(hass, entry, runtime, counter, store)
+        runtime.control = VehicleControl(runtime, counter, store)
         entry.async_on_unload(runtime.control.async_unload)
     control = runtime.control
     entry.async_on_unload(
@@ -116,29 +116,23 @@ class VehicleControl:
     """The commands and refreshes of one Connect entry's vehicles."""
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
-        runtime: SmartcarRuntime,
-        counter: MonthlyCallCounter,
-        store: CallCounterStore,
+        self, runtime: SmartcarRuntime, counter: MonthlyCallCounter, store: CallCounterStore
     ) -> None:
-        """Call Smartcar for the entry's user, counting each call in ``counter``."""
-        self._hass = hass
-        self._entry = entry
+        """Call Smartcar for the runtime's entry, counting each call in ``counter``."""
         self._runtime = runtime
         self._counter = counter
         self._store = store
-        self._client: SmartcarClient = smartcar_client(hass, entry.data, call_counter=counter)
+        hass, data = runtime.hass, runtime.entry.data
+        self._client: SmartcarClient = smartcar_client(hass, data, call_counter=counter)
         self._transport = SmartcarTransport(
             async_get_clientsession(hass),
-            application_token(hass, entry.data),
-            str(entry.data[CONF_USER_ID]),
+            application_token(hass, data),
+            str(data[CONF_USER_ID]),
             call_counter=counter,
         )
         self._paused_until: dict[str, datetime] = {}
         self.log = ControlLog()
-        self.pending = PendingCommands(hass, entry, runtime, self._async_confirm, self.log)
+        self.pending = PendingCommands(runtime, self._async_confirm, self.log)
 
     # --- What the entities ask ----------------------------------------------------------
 
@@ -218,7 +212,7 @@ class VehicleControl:
         """Hand read signals to the runtime as a delivery of them; return the outcome."""
         if not signals:
             return Outcome.NO_SIGNALS
-        listed = {vehicle.id: vehicle for vehicle in listed_vehicles(self._entry)}
+        listed = {vehicle.id: vehicle for vehicle in listed_vehicles(self._runtime.entry)}
         vehicle = self._runtime.fleet.vehicles.get(vehicle_id) or listed.get(vehicle_id)
         self._runtime.async_apply(refresh_event(vehicle_id, vehicle, signals, now_ms()))
         return Outcome.APPLIED
@@ -247,7 +241,7 @@ class VehicleControl:
             raise control_error(
                 err,
                 vehicle=self._name(vehicle_id),
-                entry=self._entry.title,
+                entry=self._runtime.entry.title,
                 permission=permission,
                 retry_after=self._pause_left(vehicle_id),
             ) from err
@@ -264,7 +258,7 @@ class VehicleControl:
             )
             self._paused_until[vehicle_id] = dt_util.utcnow() + pause
         elif isinstance(err, SmartcarAuthError):
-            self._entry.async_start_reauth(self._hass)
+            self._runtime.entry.async_start_reauth(self._runtime.hass)
 
     def _pause_left(self, vehicle_id: str) -> float:
         """Seconds before a call about the vehicle may be sent again after a rate limit."""

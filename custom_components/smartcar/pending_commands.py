@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
     from datetime import datetime
 
-    from homeassistant.config_entries import ConfigEntry
-    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+    from homeassistant.core import CALLBACK_TYPE
 
     from .control_log import ControlLog
     from .roles import ControlRole
@@ -58,15 +57,11 @@ class PendingCommands:
 
     def __init__(
         self,
-        hass: HomeAssistant,
-        entry: ConfigEntry,
         runtime: SmartcarRuntime,
         confirm: Callable[[PendingCommand], Coroutine[Any, Any, None]],
         log: ControlLog,
     ) -> None:
         """``confirm`` reads a command's signal; ``log`` records how a wait ended."""
-        self._hass = hass
-        self._entry = entry
         self._runtime = runtime
         self._confirm = confirm
         self._log = log
@@ -104,11 +99,10 @@ class PendingCommands:
     def wait(self, pending: PendingCommand) -> None:
         """Smartcar answered: read the signal later, and give up after PENDING_AT_MOST."""
         if self._pending.get((pending.vehicle_id, pending.role.key)) is pending:
+            hass = self._runtime.hass
             pending.timers = [
-                async_call_later(
-                    self._hass, CONFIRM_READ_AFTER, partial(self._read_later, pending)
-                ),
-                async_call_later(self._hass, PENDING_AT_MOST, partial(self._expire, pending)),
+                async_call_later(hass, CONFIRM_READ_AFTER, partial(self._read_later, pending)),
+                async_call_later(hass, PENDING_AT_MOST, partial(self._expire, pending)),
             ]
 
     def end(self, pending: PendingCommand, result: Outcome | None = None) -> None:
@@ -141,8 +135,8 @@ class PendingCommands:
 
     @callback
     def _read_later(self, pending: PendingCommand, _now: datetime) -> None:
-        self._entry.async_create_background_task(
-            self._hass, self._confirm(pending), "Smartcar confirming read"
+        self._runtime.entry.async_create_background_task(
+            self._runtime.hass, self._confirm(pending), "Smartcar confirming read"
         )
 
     @callback
