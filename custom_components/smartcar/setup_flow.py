@@ -68,19 +68,17 @@ class SmartcarSetupFlow(ConnectConsentFlow):
     async def async_step_webhook_only(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Webhook only: name the Smartcar application and give its token."""
-        return await self._async_application_step("webhook_only", user_input)
+        """Webhook only: the application step, before any consent (its own texts)."""
+        return await self.async_step_application(user_input)
 
     async def async_step_application(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Smartcar Connect, after consent: name the application and give its token."""
-        return await self._async_application_step("application", user_input)
+        """Name the Smartcar application and give its token; make the callback URL.
 
-    async def _async_application_step(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        """Check the name and token, make the callback URL and answer at it from now on."""
+        Both paths: Smartcar Connect after consent (``application``), or the webhook only
+        (``webhook_only``, whose texts do not speak of consent). The URL answers from now on.
+        """
         errors: dict[str, str] = {}
         if user_input is not None:
             token, errors = checked_token(user_input)
@@ -105,7 +103,7 @@ class SmartcarSetupFlow(ConnectConsentFlow):
             }
         )
         return self.async_show_form(
-            step_id=step_id,
+            step_id="application" if self._user_id else "webhook_only",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={"dashboard_url": DASHBOARD_URL},
