@@ -151,6 +151,35 @@ async def test_a_null_value_makes_no_entity_until_a_real_one(
     }
 
 
+def _tires(rear_left: float | None) -> dict[str, Any]:
+    """The Tesla's tire body with the rear-left pressure as given (``None``: not reported)."""
+    pressures = {(0, 0): 2.9, (0, 1): 2.9, (1, 0): rear_left, (1, 1): 2.9}
+    cells = [
+        {"row": row, "column": column, "tirePressure": pressure}
+        for (row, column), pressure in pressures.items()
+    ]
+    return {"values": cells, "rowCount": 2, "columnCount": 2, "unit": "bar"}
+
+
+async def test_a_sensor_whose_field_is_null_comes_with_its_first_value(
+    hass: HomeAssistant, post: Post
+) -> None:
+    """One tire without a pressure: its sensor waits for one, the other three show theirs."""
+    tesla = copy.deepcopy(TESLA)
+    for item in tesla["data"]["signals"]:
+        if item["code"] == "wheel-tires":
+            item["body"] = _tires(rear_left=None)
+    await post(json.dumps(tesla).encode())
+    tires = {
+        "front_left": "sensor.tesla_model_y_tire_pressure_front_left",
+        "rear_left": "sensor.tesla_model_y_tire_pressure_rear_left",
+    }
+    assert _states(hass, tires) == {"front_left": "2.9", "rear_left": None}
+
+    await post(_later(tesla, "tesla-2", {"wheel-tires": _tires(rear_left=2.875)}))
+    assert _states(hass, tires) == {"front_left": "2.9", "rear_left": "2.875"}
+
+
 async def test_makes_are_written_as_their_makers_write_them(
     hass: HomeAssistant, post: Post
 ) -> None:
