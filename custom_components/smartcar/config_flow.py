@@ -87,8 +87,8 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Webhook only: replace the token. Connect entries: a menu of what to change."""
         entry = self._get_reconfigure_entry()
-        if not is_connect_v2(entry.data) and not is_connect_v3(entry.data):
-            return await self._async_token_step("reconfigure", user_input)
+        if not _is_connect(entry):
+            return await self.async_step_reconfigure_token(user_input)
         self._scopes = list(entry.data.get(CONF_SCOPES, DEFAULT_SCOPES))
         self._credentials = stored_credentials(entry.data)
         if is_connect_v2(entry.data):
@@ -120,13 +120,10 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
     async def async_step_reconfigure_token(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Replace the Application Management Token of a Connect entry."""
-        return await self._async_token_step("reconfigure_token", user_input)
+        """Replace the token (after rotating it in the Dashboard); the entry and its id stay.
 
-    async def _async_token_step(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        """Replace the token (after rotating it in the Dashboard); the entry and its id stay."""
+        A webhook-only entry's reconfigure step; a Connect entry's menu option.
+        """
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -138,7 +135,7 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
                     reason="reconfigure_successful",
                 )
         return self.async_show_form(
-            step_id=step_id,
+            step_id="reconfigure_token" if _is_connect(entry) else "reconfigure",
             data_schema=TOKEN_SCHEMA,
             errors=errors,
             description_placeholders={
@@ -253,3 +250,8 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: SmartcarConfigEntry) -> SmartcarOptionsFlow:
         """Options: the reporting timeout and a separate error callback URL."""
         return SmartcarOptionsFlow()
+
+
+def _is_connect(entry: SmartcarConfigEntry) -> bool:
+    """Whether the entry was made with Smartcar Connect (on API v2 or v3)."""
+    return is_connect_v2(entry.data) or is_connect_v3(entry.data)
