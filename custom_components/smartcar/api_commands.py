@@ -43,6 +43,15 @@ COMMAND_POLICY: Final = CallPolicy(
 _FAILED: Final = frozenset({"FAILED", "FAILURE", "ERROR"})
 
 
+# The permission each group of commands needs (Connect's scopes). Smartcar documents them on
+# its v2 pages; its v3 pages name none, and the charge port's is taken to be charging's.
+GROUP_PERMISSIONS: Final[Mapping[str, str]] = {
+    "security": SCOPE_CONTROL_SECURITY,
+    "charge": SCOPE_CONTROL_CHARGE,
+    "charge-port": SCOPE_CONTROL_CHARGE,
+}
+
+
 class VehicleCommand(StrEnum):
     """A command of Smartcar's API v3; its value is its path under ``/commands``."""
 
@@ -54,18 +63,10 @@ class VehicleCommand(StrEnum):
     OPEN_CHARGE_PORT = "charge-port/open"
     CLOSE_CHARGE_PORT = "charge-port/close"
 
-
-# The permission each command needs (Connect's scopes). Smartcar documents them on its v2
-# pages; its v3 pages name none, and the charge port's is taken to be charging's.
-COMMAND_PERMISSIONS: Final[Mapping[VehicleCommand, str]] = {
-    VehicleCommand.LOCK: SCOPE_CONTROL_SECURITY,
-    VehicleCommand.UNLOCK: SCOPE_CONTROL_SECURITY,
-    VehicleCommand.START_CHARGE: SCOPE_CONTROL_CHARGE,
-    VehicleCommand.STOP_CHARGE: SCOPE_CONTROL_CHARGE,
-    VehicleCommand.SET_CHARGE_LIMIT: SCOPE_CONTROL_CHARGE,
-    VehicleCommand.OPEN_CHARGE_PORT: SCOPE_CONTROL_CHARGE,
-    VehicleCommand.CLOSE_CHARGE_PORT: SCOPE_CONTROL_CHARGE,
-}
+    @property
+    def permission(self) -> str:
+        """The permission the command needs: its group's (the path's first part)."""
+        return GROUP_PERMISSIONS[self.value.partition("/")[0]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ class VehicleCommands:
 
     def permitted(self, command: VehicleCommand) -> bool:
         """Whether the permission the command needs was asked for."""
-        return COMMAND_PERMISSIONS[command] in self._scopes
+        return command.permission in self._scopes
 
     async def async_lock(self, vehicle_id: str) -> CommandResult:
         """Lock the vehicle's doors."""
@@ -141,7 +142,7 @@ class VehicleCommands:
         self, vehicle_id: str, command: VehicleCommand, payload: dict[str, Any] | None = None
     ) -> CommandResult:
         if not self.permitted(command):
-            permission = COMMAND_PERMISSIONS[command]
+            permission = command.permission
             msg = f"{command.name} needs the {permission} permission, which was not asked for"
             raise SmartcarPermissionError(msg, code=permission)
         answer = await self._transport.async_request(

@@ -30,7 +30,7 @@ from homeassistant.util import dt as dt_util
 
 from .account import application_token, is_connect_v3, listed_vehicles, smartcar_client
 from .api import api_signal
-from .api_commands import COMMAND_PERMISSIONS, VehicleCommand
+from .api_commands import VehicleCommand
 from .api_errors import SmartcarAuthError, SmartcarError, SmartcarRateLimitError
 from .api_hosts import VEHICLE_API_URL
 from .api_transport import REQUEST_TIMEOUT, CallPolicy, SmartcarTransport, path_segment
@@ -173,7 +173,7 @@ class VehicleControl:
                 vehicle_id,
                 kind,
                 lambda: _SENDERS[command](self._client.commands, vehicle_id, target),
-                permission=COMMAND_PERMISSIONS[command],
+                permission=command.permission,
             )
         finally:
             if result is None and pending is not None:

@@ -17,7 +17,6 @@ from yarl import URL
 
 from custom_components.smartcar.api import CONTROL_SCOPES, DEFAULT_SCOPES, SmartcarClient
 from custom_components.smartcar.api_commands import (
-    COMMAND_PERMISSIONS,
     COMMAND_POLICY,
     CommandResult,
     VehicleCommand,
@@ -170,9 +169,9 @@ async def test_command_without_its_permission_is_not_sent(
     """The read permissions asked for by default do not let a command go out."""
     client = SmartcarClient(session, lambda: asyncio.sleep(0, APP_TOKEN), USER_ID)
     assert not client.commands.permitted(command)
-    with pytest.raises(SmartcarPermissionError, match=COMMAND_PERMISSIONS[command]) as caught:
+    with pytest.raises(SmartcarPermissionError, match=command.permission) as caught:
         await send(client.commands, method)
-    assert caught.value.code == COMMAND_PERMISSIONS[command]
+    assert caught.value.code == command.permission
     assert aioclient_mock.call_count == 0
 
 
@@ -196,7 +195,7 @@ def test_control_permissions_are_not_asked_for_by_default() -> None:
     """The control permissions are offered on their own; the defaults stay read-only."""
     assert CONTROL_SCOPES == ("control_security", "control_charge")
     assert not set(CONTROL_SCOPES) & set(DEFAULT_SCOPES)
-    assert set(COMMAND_PERMISSIONS.values()) == set(CONTROL_SCOPES)
+    assert {command.permission for command in VehicleCommand} == set(CONTROL_SCOPES)
 
 
 # --- Pending (202) and outcomes in the body -----------------------------------------------
