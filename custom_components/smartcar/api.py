@@ -50,7 +50,7 @@ SCOPE_VIN: Final = "read_vin"
 # (the group mapping of some is not confirmed by Smartcar's documentation, see catalog.py).
 SCOPES: Final[tuple[str, ...]] = PERMISSIONS
 DEFAULT_SCOPES: Final[tuple[str, ...]] = SCOPES
-# The permissions to act on the car (api_commands.GROUP_PERMISSIONS), not asked for yet.
+# The permissions to act on the car (api_commands.VehicleCommand.permission), not asked for yet.
 CONTROL_SCOPES: Final[tuple[str, ...]] = (SCOPE_CONTROL_SECURITY, SCOPE_CONTROL_CHARGE)
 # Signal times below this are seconds since the epoch, above it milliseconds (year 5138).
 _SECONDS_BELOW: Final = 100_000_000_000

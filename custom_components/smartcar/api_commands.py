@@ -43,15 +43,6 @@ COMMAND_POLICY: Final = CallPolicy(
 _FAILED: Final = frozenset({"FAILED", "FAILURE", "ERROR"})
 
 
-# The permission each group of commands needs (Connect's scopes). Smartcar documents them on
-# its v2 pages; its v3 pages name none, and the charge port's is taken to be charging's.
-GROUP_PERMISSIONS: Final[Mapping[str, str]] = {
-    "security": SCOPE_CONTROL_SECURITY,
-    "charge": SCOPE_CONTROL_CHARGE,
-    "charge-port": SCOPE_CONTROL_CHARGE,
-}
-
-
 class VehicleCommand(StrEnum):
     """A command of Smartcar's API v3; its value is its path under ``/commands``."""
 
@@ -65,8 +56,13 @@ class VehicleCommand(StrEnum):
 
     @property
     def permission(self) -> str:
-        """The permission the command needs: its group's (the path's first part)."""
-        return GROUP_PERMISSIONS[self.value.partition("/")[0]]
+        """The permission (Connect's scope) the command needs, by its group.
+
+        Smartcar documents them on its v2 pages; its v3 pages name none, and the charge
+        port's is taken to be charging's.
+        """
+        locks = self.value.startswith("security/")
+        return SCOPE_CONTROL_SECURITY if locks else SCOPE_CONTROL_CHARGE
 
 
 @dataclass(frozen=True, slots=True)
