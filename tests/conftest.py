@@ -327,6 +327,12 @@ def frozen_now(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     return freezer
 
 
+@pytest.fixture
+async def public_url(hass: HomeAssistant) -> None:
+    """Smartcar can reach this instance: an HTTPS external URL (use it with usefixtures)."""
+    await hass.config.async_update(external_url="https://car.example.org")
+
+
 def all_signals(event_id: str = "all", **kwargs: Any) -> dict[str, Any]:
     """A delivery of every catalog signal, from the car nicknamed "Blue Thunder"."""
     return make_state(ALL_SIGNALS, event_id=event_id, make="KIA", **kwargs)

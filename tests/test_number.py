@@ -93,31 +93,35 @@ async def test_a_limit_sent_as_a_fraction_shows_as_percent(
     assert hass.states.get(CHARGE_LIMIT).state == "90"
 
 
+async def _limit_reported(
+    hass: HomeAssistant, car: FakeCar, deliver: Any, limit: float
+) -> tuple[str, bool]:
+    """The car reports ``limit``: what the number shows, and whether it is pending."""
+    car.change(LIMITS, {"values": [], "activeLimit": limit, "unit": "percent"})
+    await deliver(car.delivery(LIMITS))
+    state = hass.states.get(CHARGE_LIMIT)
+    return state.state, state.attributes["pending"]
+
+
+async def _commanded_90(hass: HomeAssistant, car: FakeCar, deliver: Any) -> None:
+    """90 is commanded; the car does not report it by itself."""
+    await deliver(car.delivery())
+    car.acts = False
+    await set_limit(hass, 90)
+
+
 async def test_a_limit_sent_as_a_fraction_confirms_the_command(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:
     """90 is commanded; the car then reports 0.9: the command is confirmed, not pending."""
-    await deliver(car.delivery())
-    car.acts = False
-    await set_limit(hass, 90)
-    car.change(LIMITS, {"values": [], "activeLimit": 0.9, "unit": "percent"})
-    await deliver(car.delivery(LIMITS))
-    state = hass.states.get(CHARGE_LIMIT)
-    assert (state.state, state.attributes["pending"]) == ("90", False)
+    await _commanded_90(hass, car, deliver)
+    assert await _limit_reported(hass, car, deliver, 0.9) == ("90", False)
 
 
 async def test_another_value_keeps_the_command_pending(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:
     """The car reports 85 while 90 is commanded: 90 still shows, pending, until it is 90."""
-    await deliver(car.delivery())
-    car.acts = False
-    await set_limit(hass, 90)
-    car.change(LIMITS, {"values": [], "activeLimit": 85, "unit": "percent"})
-    await deliver(car.delivery(LIMITS))
-    state = hass.states.get(CHARGE_LIMIT)
-    assert (state.state, state.attributes["pending"]) == ("90", True)
-    car.change(LIMITS, {"values": [], "activeLimit": 90, "unit": "percent"})
-    await deliver(car.delivery(LIMITS))
-    state = hass.states.get(CHARGE_LIMIT)
-    assert (state.state, state.attributes["pending"]) == ("90", False)
+    await _commanded_90(hass, car, deliver)
+    assert await _limit_reported(hass, car, deliver, 85) == ("90", True)
+    assert await _limit_reported(hass, car, deliver, 90) == ("90", False)

@@ -30,10 +30,7 @@ from .smartcar_api import (
 PASTED_ID = "4b3a2c1d-0e9f-4a8b-8c7d-6e5f4a3b2c1d"
 
 
-@pytest.fixture(autouse=True)
-async def public_url(hass: HomeAssistant) -> None:
-    """Smartcar can reach this instance: the entry has a callback URL."""
-    await hass.config.async_update(external_url="https://car.example.org")
+pytestmark = pytest.mark.usefixtures("public_url")
 
 
 async def _switched_entry(hass: HomeAssistant) -> MockConfigEntry:

@@ -46,10 +46,8 @@ SOC = "tractionbattery-stateofcharge"
 AUTH_ISSUE = f"vehicle_error_{EV_ID}_connected_services_account_authentication_failed"
 
 
-@pytest.fixture(autouse=True)
-async def public_url(hass: HomeAssistant) -> None:
-    """Smartcar can reach this instance (so only the repairs under test appear)."""
-    await hass.config.async_update(external_url="https://car.example.org")
+# Smartcar can reach this instance: only the repairs under test appear.
+pytestmark = pytest.mark.usefixtures("public_url")
 
 
 def _issue_ids(hass: HomeAssistant) -> set[str]:

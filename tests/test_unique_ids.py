@@ -34,10 +34,7 @@ from .smartcar_api import (
 OTHER_TOKEN = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 
-@pytest.fixture(autouse=True)
-async def external_url(hass: HomeAssistant) -> None:
-    """An instance reachable from the internet over HTTPS."""
-    await hass.config.async_update(external_url="https://car.example.org")
+pytestmark = pytest.mark.usefixtures("public_url")
 
 
 def _entry_of_minor_version_1(
