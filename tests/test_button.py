@@ -88,17 +88,22 @@ async def test_a_refresh_orders_and_writes_like_a_delivery(
 async def test_a_refresh_is_announced_as_one(
     hass: HomeAssistant, car: FakeCar, deliver: Any
 ) -> None:
-    """The smartcar_delivery bus event of a refresh names REFRESH as its trigger."""
+    """A transition a refresh finds is announced with REFRESH as the bus event's trigger."""
     await deliver(car.delivery())
     events: list[dict[str, Any]] = []
     hass.bus.async_listen(EVENT_DELIVERY, lambda event: events.append(event.data))
     car.change(SOC, {"value": 64, "unit": "percent"})
     await press(hass)
     await hass.async_block_till_done()
-    assert [(event["event_type"], event["triggers"]) for event in events] == [
-        ("VEHICLE_STATE", ["REFRESH"])
-    ]
+    assert events == []  # a new value, nothing that happened
     assert hass.states.get(BATTERY).state == "64"
+
+    car.change("charge-ischarging", {"value": True})
+    await press(hass)
+    await hass.async_block_till_done()
+    assert [(event["triggers"], event["transitions"]) for event in events] == [
+        (["REFRESH"], ["charging_started"])
+    ]
 
 
 async def test_a_car_smartcar_holds_nothing_of(

@@ -171,7 +171,10 @@ class SmartcarRuntime:
         transitions = self._transitions(changes) if is_state else []
         for transition in transitions:
             self.dispatch.fire_transition(vehicle.id, transition)
-        self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
+        if transitions or not is_state:
+            # What happened to the car, not every delivery: a day of deliveries would be
+            # 288 rows a car in the recorder's events, for values the entities already show.
+            self.hass.bus.async_fire(EVENT_DELIVERY, self._bus_event(vehicle, event, transitions))
         self.store.schedule_save()
 
     @staticmethod
