@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.smartcar.const import CONF_STALE_AFTER
+from custom_components.smartcar.options_flow import CONF_ERROR_CALLBACK
 
 from .conftest import (
     SNAPSHOT_PAYLOADS,
@@ -78,8 +79,12 @@ async def test_reporting_turns_off_when_deliveries_stop(
 async def test_reporting_timeout_is_an_option(
     hass: HomeAssistant, post: Post, integration: MockConfigEntry, frozen_now: FrozenDateTimeFactory
 ) -> None:
-    """The staleness time comes from the options."""
-    hass.config_entries.async_update_entry(integration, options={CONF_STALE_AFTER: 2})
+    """The staleness time comes from the options, set in the options flow."""
+    flow = await hass.config_entries.options.async_init(integration.entry_id)
+    await hass.config_entries.options.async_configure(
+        flow["flow_id"], {CONF_STALE_AFTER: 2, CONF_ERROR_CALLBACK: False}
+    )
+    await hass.async_block_till_done()  # the entry reloads with the new timeout
     await post(make_state({SOC: {"value": 50, "unit": "percent"}}, event_id="1"))
     frozen_now.tick(timedelta(hours=2, seconds=1))
     async_fire_time_changed(hass)

@@ -42,19 +42,17 @@ class Freshness:
     ) -> None:
         """Follow the fleet's vehicles; ``check`` each one to start."""
         self._hass = hass
-        self._entry = entry
         self._fleet = fleet
         self._devices = devices
         self._on_change = on_change
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._not_reporting: set[str] = set()
         self._reporting: dict[str, bool] = {}
-
-    @property
-    def stale_after(self) -> timedelta:
-        """How long without a delivery before a vehicle counts as not reporting."""
-        hours = self._entry.options.get(CONF_STALE_AFTER)
-        return timedelta(hours=hours) if hours else DEFAULT_STALE_AFTER
+        # How long without a delivery before a vehicle counts as not reporting: an option,
+        # read once (changing it reloads the entry); in milliseconds, as the fleet's times.
+        hours = entry.options.get(CONF_STALE_AFTER)
+        self._stale_after = timedelta(hours=hours) if hours else DEFAULT_STALE_AFTER
+        self._stale_after_ms = int(self._stale_after.total_seconds() * 1000)
 
     def is_reporting(self, vehicle_id: str) -> bool:
         """Whether deliveries keep arriving and Smartcar can reach the car."""
@@ -64,8 +62,7 @@ class Freshness:
         return now_ms() < self._stale_at_ms(vehicle.last_delivery_at)
 
     def _stale_at_ms(self, last_delivery_at: int) -> int:
-        # Milliseconds, as the fleet keeps times: checked on every delivery, kept cheap.
-        return last_delivery_at + int(self.stale_after.total_seconds() * 1000)
+        return last_delivery_at + self._stale_after_ms
 
     @callback
     def check(self, vehicle_id: str) -> None:
@@ -90,7 +87,7 @@ class Freshness:
         if stale == (vehicle_id in self._not_reporting):
             return  # the repair already says so (checked on every delivery: keep it cheap)
         name = self._devices.name(vehicle)
-        hours = int(self.stale_after.total_seconds() // 3600)
+        hours = int(self._stale_after.total_seconds() // 3600)
         if stale:
             self._not_reporting.add(vehicle_id)
             LOGGER.info("%s stopped reporting: no delivery from Smartcar for %s hours", name, hours)
