@@ -23,6 +23,7 @@ from .account import (
 from .api import DEFAULT_SCOPES
 from .callback_url import callback_url
 from .compat import vol
+from .consent_flow import ConnectConsentFlow
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SCOPES,
@@ -144,11 +145,9 @@ class SmartcarConfigFlow(SmartcarSetupFlow, domain=DOMAIN):
             },
         )
 
-    async def async_step_connect_v3(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Move to API v3: new credentials and Connect's consent; the rest stays."""
-        return await self.async_step_credentials(user_input)
+    # The "Move to API v3" menu option: new credentials and Connect's consent; the rest of
+    # the entry stays.
+    async_step_connect_v3 = ConnectConsentFlow.async_step_credentials
 
     async def async_step_sign_in(
         self, user_input: dict[str, Any] | None = None

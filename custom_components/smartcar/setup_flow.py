@@ -65,12 +65,6 @@ class SmartcarSetupFlow(ConnectConsentFlow):
 
     # --- The application's name and token, then its callback URL -----------------------
 
-    async def async_step_webhook_only(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Webhook only: the application step, before any consent (its own texts)."""
-        return await self.async_step_application(user_input)
-
     async def async_step_application(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -108,6 +102,10 @@ class SmartcarSetupFlow(ConnectConsentFlow):
             errors=errors,
             description_placeholders={"dashboard_url": DASHBOARD_URL},
         )
+
+    # The webhook-only menu option is this step before any consent; its form's step id,
+    # and so its texts, follow the path.
+    async_step_webhook_only = async_step_application
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
