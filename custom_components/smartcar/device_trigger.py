@@ -1,7 +1,7 @@
 """Device triggers: plugged in, unplugged, charging started... for each vehicle.
 
-A trigger listens to the ``smartcar_delivery`` bus event, which carries the transitions of
-each delivery, so it keeps working across reloads of the integration.
+A trigger listens to the ``smartcar_delivery`` bus event, fired with the transitions of
+each delivery that causes any, so it keeps working across reloads of the integration.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The webhook hands each verified event to ``async_apply``: the fleet applies it, and what it
 changed is published once: devices, new and changed entities, freshness, vehicle-error
-repairs, automations' transitions, the bus event, one delayed save.
+repairs, automations' transitions, the bus event (transitions and vehicle errors only),
+one delayed save.
 """
 
 from __future__ import annotations
