@@ -269,6 +269,7 @@ class SmartcarEntity(VehicleEntity):
         # Unavailable: no vehicle (removed by the user), no value, or an error in its way.
         shown: tuple[Any, ...] = ()
         attributes: dict[str, Any] = {}
+        state: SignalState | None = None
         if vehicle is None:
             pass
         elif description.vehicle_value is not None:
@@ -279,7 +280,6 @@ class SmartcarEntity(VehicleEntity):
             and (state := vehicle.shown_state(description.topic)) is not None
         ):
             value = self._value(state)
-            attributes = self._extra_attributes(state)
             shown = (value,)
         if shown == self._shown:
             return False
@@ -287,7 +287,11 @@ class SmartcarEntity(VehicleEntity):
         self._attr_available = bool(shown)
         if shown:
             self._set_value(value)
-            self._attr_extra_state_attributes = attributes
+            # The attributes follow from the value: worked out only once it changed (when
+            # one door opens, the other doors are told too and show no change).
+            self._attr_extra_state_attributes = (
+                attributes if state is None else self._extra_attributes(state)
+            )
         return True
 
     def _value(self, state: SignalState) -> Hashable:
