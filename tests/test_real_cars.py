@@ -180,6 +180,20 @@ async def test_a_sensor_whose_field_is_null_comes_with_its_first_value(
     assert _states(hass, tires) == {"front_left": "2.9", "rear_left": "2.875"}
 
 
+async def test_a_sensor_whose_value_went_null_is_back_after_a_reload(
+    hass: HomeAssistant, post: Post, integration: MockConfigEntry
+) -> None:
+    """A tire that had a pressure and lost it shows unknown, before and after a restart."""
+    await post(TESLA)
+    await post(_later(TESLA, "tesla-2", {"wheel-tires": _tires(rear_left=None)}))
+    tire = {"rear_left": "sensor.tesla_model_y_tire_pressure_rear_left"}
+    assert _states(hass, tire) == {"rear_left": "unknown"}
+
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    assert _states(hass, tire) == {"rear_left": "unknown"}
+
+
 async def test_makes_are_written_as_their_makers_write_them(
     hass: HomeAssistant, post: Post
 ) -> None:

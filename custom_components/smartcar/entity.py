@@ -7,11 +7,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.helpers import entity_platform
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .dispatch import VehicleTopic
 from .plausibility import reads_a_value
+from .roles import entity_unique_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Coroutine, Hashable, Iterable
@@ -89,7 +93,9 @@ class _CatalogEntities[D: SmartcarEntityDescription]:
 
     A body can carry a field its car never fills: the frunk's ``isLocked`` is often
     ``null`` next to a real ``isOpen``. An entity made for that field would be stuck at
-    "unknown": it is added with the delivery that first fills it.
+    "unknown": it is added with the delivery that first fills it. One added before (in the
+    registry: ``registered``) is added at once: a value that went null shows "unknown",
+    after a restart as before it.
     """
 
     def __init__(
@@ -98,11 +104,13 @@ class _CatalogEntities[D: SmartcarEntityDescription]:
         async_add_entities: AddConfigEntryEntitiesCallback,
         descriptions: dict[Topic, tuple[D, ...]],
         entity_class: Callable[[SmartcarRuntime, str, D], Entity],
+        registered: Callable[[str], bool],
     ) -> None:
         self._runtime = runtime
         self._add_entities = async_add_entities
         self._descriptions = descriptions
         self._entity_class = entity_class
+        self._registered = registered
         # Per vehicle and key, the subscription of an entity waiting for its first value.
         self._waiting: dict[tuple[str, str], Unsubscribe] = {}
 
@@ -112,7 +120,9 @@ class _CatalogEntities[D: SmartcarEntityDescription]:
         ready = []
         for topic in topics:
             for description in self._descriptions.get(topic, ()):
-                if _reads_a_value(vehicle, description):
+                if _reads_a_value(vehicle, description) or self._registered(
+                    entity_unique_id(vehicle.id, description.key)
+                ):
                     ready.append(description)
                 else:
                     self._wait(vehicle, description)
@@ -148,7 +158,13 @@ def async_add_catalog_entities[D: SmartcarEntityDescription](
 ) -> None:
     """Add a platform's entities for every topic with a value, each once it reads one."""
     runtime = entry.runtime_data
-    entities = _CatalogEntities(runtime, async_add_entities, descriptions, entity_class)
+    domain = entity_platform.async_get_current_platform().domain
+    registry = er.async_get(runtime.hass)
+
+    def registered(unique_id: str) -> bool:
+        return registry.async_get_entity_id(domain, DOMAIN, unique_id) is not None
+
+    entities = _CatalogEntities(runtime, async_add_entities, descriptions, entity_class, registered)
     entry.async_on_unload(runtime.async_listen_new_topics(entities.add))
     entry.async_on_unload(entities.stop)
 
@@ -213,7 +229,7 @@ class VehicleEntity(Entity):
         """Bind the entity to its vehicle's device."""
         self._runtime = runtime
         self._vehicle_id = vehicle_id
-        self._attr_unique_id = f"{vehicle_id}_{key}"
+        self._attr_unique_id = entity_unique_id(vehicle_id, key)
         self._attr_device_info = runtime.devices.device_info(vehicle_id)
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .api import SmartcarVehicle
 from .catalog import SIGNALS
-from .roles import LockControl, NumberControl, SwitchControl
+from .roles import LockControl, NumberControl, SwitchControl, entity_unique_id
 
 if TYPE_CHECKING:
     from .roles import Control, Role
@@ -162,7 +162,7 @@ def counterpart(domain: str, unique_id: str, vehicle_ids: Mapping[str, str]) -> 
         return None
     role = CATALOG_ROLES.get((domain, ours))
     return Counterpart(
-        unique_id=f"{vehicle_id}_{ours}",
+        unique_id=entity_unique_id(vehicle_id, ours),
         enabled_by_default=None if role is None else role.enabled,
         shown_unit=SHOWN_UNITS.get(key) if domain == "sensor" else None,
     )

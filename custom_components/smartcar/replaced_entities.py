@@ -23,7 +23,7 @@ from homeassistant.util import slugify
 
 from .catalog import SIGNALS
 from .const import DOMAIN
-from .roles import LockControl, NumberControl, SwitchControl
+from .roles import LockControl, NumberControl, SwitchControl, entity_unique_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
@@ -55,8 +55,11 @@ class Replacement:
     read_only_key: str
 
     def unique_ids(self, vehicle_id: str) -> tuple[str, str]:
-        """The control's and the read-only entity's unique ids (VehicleEntity's form)."""
-        return f"{vehicle_id}_{self.role.key}", f"{vehicle_id}_{self.read_only_key}"
+        """The control's and the read-only entity's unique ids."""
+        return (
+            entity_unique_id(vehicle_id, self.role.key),
+            entity_unique_id(vehicle_id, self.read_only_key),
+        )
 
 
 REPLACEMENTS: Final = tuple(

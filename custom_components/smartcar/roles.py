@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 type Body = Mapping[str, Any]
 
 
+def entity_unique_id(vehicle_id: str, key: str) -> str:
+    """The unique id of a vehicle's entity: its key is a role's, or a vehicle entity's."""
+    return f"{vehicle_id}_{key}"
+
+
 class Statistics(StrEnum):
     """How Home Assistant keeps long-term statistics of a number (its state class).
 
