@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import EntityCategory
@@ -88,6 +88,7 @@ def _reads_a_value(vehicle: Vehicle, description: SmartcarEntityDescription) -> 
     return reads_a_value(role, state.body)
 
 
+@dataclass
 class _CatalogEntities[D: SmartcarEntityDescription]:
     """The catalog entities of one platform, each added once its role reads a value.
 
@@ -98,35 +99,28 @@ class _CatalogEntities[D: SmartcarEntityDescription]:
     after a restart as before it.
     """
 
-    def __init__(
-        self,
-        runtime: SmartcarRuntime,
-        async_add_entities: AddConfigEntryEntitiesCallback,
-        descriptions: dict[Topic, tuple[D, ...]],
-        entity_class: Callable[[SmartcarRuntime, str, D], Entity],
-        registered: Callable[[str], bool],
-    ) -> None:
-        self._runtime = runtime
-        self._add_entities = async_add_entities
-        self._descriptions = descriptions
-        self._entity_class = entity_class
-        self._registered = registered
-        # Per vehicle and key, the subscription of an entity waiting for its first value.
-        self._waiting: dict[tuple[str, str], Unsubscribe] = {}
+    runtime: SmartcarRuntime
+    add_entities: AddConfigEntryEntitiesCallback
+    descriptions: dict[Topic, tuple[D, ...]]
+    entity_class: Callable[[SmartcarRuntime, str, D], Entity]
+    # Whether an entity of this platform with this unique id is in the registry.
+    registered: Callable[[str], bool]
+    # Per vehicle and key, the subscription of an entity waiting for its first value.
+    _waiting: dict[tuple[str, str], Unsubscribe] = field(default_factory=dict, init=False)
 
     @callback
     def add(self, vehicle: Vehicle, topics: Collection[Topic]) -> None:
         """Add the entities of topics that got a body; wait for those it has no value for."""
         ready = []
         for topic in topics:
-            for description in self._descriptions.get(topic, ()):
-                if _reads_a_value(vehicle, description) or self._registered(
+            for description in self.descriptions.get(topic, ()):
+                if _reads_a_value(vehicle, description) or self.registered(
                     entity_unique_id(vehicle.id, description.key)
                 ):
                     ready.append(description)
                 else:
                     self._wait(vehicle, description)
-        self._add_entities(self._entity_class(self._runtime, vehicle.id, d) for d in ready)
+        self.add_entities(self.entity_class(self.runtime, vehicle.id, d) for d in ready)
 
     def _wait(self, vehicle: Vehicle, description: D) -> None:
         key = (vehicle.id, description.key)
@@ -137,11 +131,9 @@ class _CatalogEntities[D: SmartcarEntityDescription]:
         def changed() -> None:
             if _reads_a_value(vehicle, description):
                 self._waiting.pop(key)()
-                self._add_entities([self._entity_class(self._runtime, vehicle.id, description)])
+                self.add_entities([self.entity_class(self.runtime, vehicle.id, description)])
 
-        self._waiting[key] = self._runtime.dispatch.subscribe(
-            vehicle.id, description.topic, changed
-        )
+        self._waiting[key] = self.runtime.dispatch.subscribe(vehicle.id, description.topic, changed)
 
     @callback
     def stop(self) -> None:
